@@ -1,0 +1,2 @@
+//! Builds the runtime and a generated `f32` system under `#![no_std]`.
+#![no_std]

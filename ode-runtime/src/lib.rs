@@ -1,0 +1,33 @@
+//! # ode-runtime
+//!
+//! The `#![no_std]`, allocation-free runtime of odegrad: the state algebra,
+//! the [`OdeSystem`] interface that `#[ode_system]` implements, terms, solvers,
+//! step-size controllers, saving, and the adjoint methods that differentiate a
+//! solve.
+//!
+//! Nothing here allocates or panics on bad input: every failure is an
+//! [`Error`]. Elementary functions go through [`math`], which uses std when the
+//! `std` feature is on and the `libm` crate otherwise.
+#![no_std]
+#![deny(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+pub mod math;
+pub mod scalar;
+pub mod solver;
+pub mod state;
+pub mod system;
+pub mod term;
+
+pub use error::{Error, InvalidArgument};
+pub use scalar::Scalar;
+pub use solver::{Solver, StepOutput, StepStatus, StepWork};
+pub use state::State;
+pub use system::OdeSystem;
+pub use term::{FnTerm, JacobianTerm, JvpTerm, OdeTerm, Term, VjpTerm};
+
+/// nalgebra, re-exported so generated code and users name the same version.
+pub use nalgebra;
