@@ -52,6 +52,9 @@ pub enum InvalidArgument {
     /// The solver has no error estimate, so it cannot be used with an adaptive
     /// step-size controller.
     NoErrorEstimate,
+    /// A Newton setting (`kappa`, `max_iters`, `jac_refresh_theta`,
+    /// `lu_reuse_band`) is out of range.
+    InvalidNewtonConfig,
 }
 
 /// Why a solve or gradient failed.
@@ -147,6 +150,7 @@ impl fmt::Display for InvalidArgument {
             StepTsInvalid => "step times are not monotone or do not span [t0, t1]",
             ZeroMaxSteps => "max_steps is zero",
             NoErrorEstimate => "the solver has no error estimate for an adaptive controller",
+            InvalidNewtonConfig => "a Newton solver setting is out of range",
         })
     }
 }
