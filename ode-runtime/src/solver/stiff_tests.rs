@@ -571,3 +571,24 @@ fn newton_config_is_validated() {
     c.max_iters = 0;
     assert!(ImplicitEuler::with_newton(c).is_err());
 }
+
+#[test]
+fn error_filter_damps_stiff_components_only() {
+    let mut cfg = NewtonConfig::new(TIGHT, TIGHT).unwrap();
+    let plain = Kvaerno5::with_newton(cfg).unwrap();
+    cfg.filter_error = true;
+    let filtered = Kvaerno5::with_newton(cfg).unwrap();
+    let est = |s: &Kvaerno5<f64>, lambda: f64, h: f64| {
+        let term = scalar(lambda);
+        let y0 = SVector::from([1.0]);
+        s.step(&term, 0.0, h, &y0, &ImplicitState::empty())
+            .y_error
+            .unwrap()[0]
+    };
+    // Stiff: hλ = −1e4, the estimate shrinks by about 1 + hγ|λ|.
+    let (p, f) = (est(&plain, -1e4, 1.0), est(&filtered, -1e4, 1.0));
+    assert!(f.abs() < p.abs() * 1e-3, "plain {p}, filtered {f}");
+    // Non-stiff: hλ = −1e-3, unchanged to first order.
+    let (p, f) = (est(&plain, -1.0, 1e-3), est(&filtered, -1.0, 1e-3));
+    assert!((f - p).abs() < 1e-2 * p.abs(), "plain {p}, filtered {f}");
+}

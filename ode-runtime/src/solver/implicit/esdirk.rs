@@ -182,6 +182,11 @@ where
     for (j, kj) in k.iter().enumerate() {
         y_error += kj * (h * <T as Scalar>::from_f64(tab.b_error[j]));
     }
+    if cfg.filter_error {
+        if let Some((lu, _)) = st.lu {
+            y_error = lu.solve(&y_error);
+        }
+    }
     let f1 = k[S - 1];
     st.f0 = Some(f1);
     st.eta = mon.eta;
