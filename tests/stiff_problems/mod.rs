@@ -4,6 +4,8 @@
 // Reference values are kept with the digits PROBLEMS.md gives.
 #![allow(clippy::excessive_precision)]
 
+pub mod driver;
+
 use odegrad::nalgebra::{SMatrix, SVector};
 use odegrad::{JacobianTerm, Term};
 

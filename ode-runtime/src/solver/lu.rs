@@ -29,6 +29,9 @@ use nalgebra::{SMatrix, SVector};
 #[derive(Clone, Copy, Debug)]
 pub struct StaticLu<T, const N: usize> {
     lu: SMatrix<T, N, N>,
+    /// `1 / U_ii`: the solves multiply instead of divide (a division's
+    /// latency sits on the critical path of every stage).
+    inv_diag: SVector<T, N>,
     perm: [usize; N],
 }
 
@@ -73,8 +76,9 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
             }
         }
         // Elimination can overflow even when the input is finite.
-        if State::is_finite(&lu) {
-            Some(Self { lu, perm })
+        let inv_diag = SVector::<T, N>::from_fn(|i, _| T::one() / lu[(i, i)]);
+        if State::is_finite(&lu) && State::is_finite(&inv_diag) {
+            Some(Self { lu, inv_diag, perm })
         } else {
             None
         }
@@ -98,7 +102,7 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
             for j in i + 1..N {
                 s -= self.lu[(i, j)] * x[j];
             }
-            x[i] = s / self.lu[(i, i)];
+            x[i] = s * self.inv_diag[i];
         }
         x
     }
@@ -112,7 +116,7 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
             for j in 0..i {
                 s -= self.lu[(j, i)] * w[j];
             }
-            w[i] = s / self.lu[(i, i)];
+            w[i] = s * self.inv_diag[i];
         }
         for i in (0..N).rev() {
             let mut s = w[i];
