@@ -19,6 +19,8 @@ mod fallback;
 mod ir;
 mod lower;
 mod parse;
+#[cfg(test)]
+mod proptests;
 mod signature;
 mod simplify;
 
