@@ -132,12 +132,12 @@ fn push(out: &mut Vec<Spec>, kind: u8, pick: [usize; 6], n: i32, konst: f64) -> 
         }
         2 => {
             let b = BINARY[pick[1] % BINARY.len()];
-            let other = if pick[4] % 3 == 0 {
+            let other = if pick[4].is_multiple_of(3) {
                 add(out, Spec::Const(special))
             } else {
                 any(2)
             };
-            let (x, y) = if pick[3] % 2 == 0 {
+            let (x, y) = if pick[3].is_multiple_of(2) {
                 (last, other)
             } else {
                 (other, last)
@@ -249,11 +249,10 @@ impl Dual {
         }
     }
     fn lin(v: f64, x: Dual, kx: f64, y: Dual, ky: f64) -> Dual {
-        let mut d = [0.0; INPUTS];
-        for i in 0..INPUTS {
-            d[i] = kx * x.d[i] + ky * y.d[i];
+        Dual {
+            v,
+            d: std::array::from_fn(|i| kx * x.d[i] + ky * y.d[i]),
         }
-        Dual { v, d }
     }
 }
 

@@ -6,8 +6,8 @@
 //! hand-derived expression and makes structural zeros visible: a Jacobian
 //! entry is structurally zero exactly when it folds to the literal `0`. Dead
 //! nodes are never emitted: the emitter walks only what its outputs reach
-//! ([`crate::ir::Graph::live`]). `x·0 → 0` ignores that `inf·0` is NaN, as
-//! symbolic differentiation conventionally does.
+//! ([`crate::ir::Graph::live`]). `x·0 → 0` ignores that `inf·0` is NaN and
+//! that `−3·0` is `−0.0`, as symbolic differentiation conventionally does.
 
 use crate::ir::{eval_binary, eval_cmp, eval_unary, Binary, Graph, NodeId, Op, Unary};
 use proc_macro2::Span;
