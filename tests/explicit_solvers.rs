@@ -1172,3 +1172,29 @@ fn failed_implicit_steps_are_rejected_and_counted() {
     );
     assert_eq!(r, Err(Error::NonlinearSolveFailed { t: 0.0 }));
 }
+
+/// The same solve in f32 (what `no-std-check` builds without std).
+#[test]
+fn p1_in_f32() {
+    let term = FnTerm::new(|_t: f32, y: &SVector<f32, 2>| {
+        SVector::from([1.5 * y[0] - y[0] * y[1], -3.0 * y[1] + y[0] * y[1]])
+    });
+    let pid = PidController::new(1e-5f32, 1e-5).unwrap();
+    let sol = diffeqsolve(
+        &term,
+        &Tsit5,
+        0.0f32,
+        10.0,
+        Some(0.01),
+        SVector::from([1.0f32, 1.0]),
+        &SaveAt::nothing(),
+        &pid,
+        4096,
+        &mut SaveBuffers::none(),
+    )
+    .unwrap();
+    for i in 0..2 {
+        let rel = (f64::from(sol.y[i]) - problems::P1_Y10[i]).abs() / problems::P1_Y10[i];
+        assert!(rel < 1e-3, "component {i}: {rel:e}");
+    }
+}
