@@ -41,18 +41,30 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
         if !State::is_finite(a) {
             return None;
         }
+        if N == 0 {
+            // Nothing to factorise (and `chunks_exact(0)` would panic).
+            return Some(Self {
+                lu: *a,
+                inv_diag: SVector::zeros(),
+                perm: [0; N],
+            });
+        }
         let mut lu = *a;
         let mut perm = [0usize; N];
         for (i, p) in perm.iter_mut().enumerate() {
             *p = i;
         }
+        // Column-major storage: every update below runs down a contiguous
+        // column, which the compiler vectorises.
+        let data = lu.as_mut_slice();
         for k in 0..N {
+            let (left, right) = data.split_at_mut((k + 1) * N);
+            let col_k = &mut left[k * N..];
             let mut p = k;
-            let mut pmax = lu[(k, k)].abs();
-            for i in k + 1..N {
-                let v = lu[(i, k)].abs();
-                if v > pmax {
-                    pmax = v;
+            let mut pmax = T::zero();
+            for (i, v) in col_k.iter().enumerate().skip(k) {
+                if v.abs() > pmax {
+                    pmax = v.abs();
                     p = i;
                 }
             }
@@ -60,23 +72,33 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
                 return None;
             }
             if p != k {
-                lu.swap_rows(k, p);
                 perm.swap(k, p);
+                col_k.swap(k, p);
+                for col in right.chunks_exact_mut(N) {
+                    col.swap(k, p);
+                }
+                // Columns left of k hold L: swap their rows too.
+                for col in left[..k * N].chunks_exact_mut(N) {
+                    col.swap(k, p);
+                }
             }
-            let inv = T::one() / lu[(k, k)];
-            for i in k + 1..N {
-                let l = lu[(i, k)] * inv;
-                lu[(i, k)] = l;
-                if l != T::zero() {
-                    for j in k + 1..N {
-                        let u = lu[(k, j)];
-                        lu[(i, j)] -= l * u;
+            let col_k = &mut left[k * N..];
+            let inv = T::one() / col_k[k];
+            for l in col_k[k + 1..].iter_mut() {
+                *l *= inv;
+            }
+            let col_k = &left[k * N..];
+            for col in right.chunks_exact_mut(N) {
+                let u = col[k];
+                if u != T::zero() {
+                    for (c, &l) in col[k + 1..].iter_mut().zip(&col_k[k + 1..]) {
+                        *c -= l * u;
                     }
                 }
             }
         }
-        // Elimination can overflow even when the input is finite.
         let inv_diag = SVector::<T, N>::from_fn(|i, _| T::one() / lu[(i, i)]);
+        // Elimination can overflow even when the input is finite.
         if State::is_finite(&lu) && State::is_finite(&inv_diag) {
             Some(Self { lu, inv_diag, perm })
         } else {
@@ -86,48 +108,66 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
 
     /// Solves `A x = b`.
     pub fn solve(&self, b: &SVector<T, N>) -> SVector<T, N> {
+        if N == 0 {
+            return *b;
+        }
         let mut x = SVector::<T, N>::zeros();
-        for (i, &p) in self.perm.iter().enumerate() {
-            x[i] = b[p];
+        for (xi, &p) in x.iter_mut().zip(self.perm.iter()) {
+            *xi = b[p];
         }
-        for i in 0..N {
-            let mut s = x[i];
-            for j in 0..i {
-                s -= self.lu[(i, j)] * x[j];
+        let data = self.lu.as_slice();
+        let xs = x.as_mut_slice();
+        // L y = P b, column by column (unit diagonal).
+        for (j, col) in data.chunks_exact(N).enumerate() {
+            let (head, tail) = xs.split_at_mut(j + 1);
+            let xj = head[j];
+            if xj != T::zero() {
+                for (t, &l) in tail.iter_mut().zip(&col[j + 1..]) {
+                    *t -= l * xj;
+                }
             }
-            x[i] = s;
         }
-        for i in (0..N).rev() {
-            let mut s = x[i];
-            for j in i + 1..N {
-                s -= self.lu[(i, j)] * x[j];
+        // U x = y, column by column from the right.
+        for (j, col) in data.chunks_exact(N).enumerate().rev() {
+            let (head, tail) = xs.split_at_mut(j);
+            let xj = tail[0] * self.inv_diag[j];
+            tail[0] = xj;
+            if xj != T::zero() {
+                for (h, &u) in head.iter_mut().zip(&col[..j]) {
+                    *h -= u * xj;
+                }
             }
-            x[i] = s * self.inv_diag[i];
         }
         x
     }
 
     /// Solves `Aᵀ x = b` (the adjoint of a stage solve).
     pub fn solve_transpose(&self, b: &SVector<T, N>) -> SVector<T, N> {
-        // Aᵀ = Uᵀ Lᵀ P: solve Uᵀ w = b, then Lᵀ v = w, then x = Pᵀ v.
-        let mut w = *b;
-        for i in 0..N {
-            let mut s = w[i];
-            for j in 0..i {
-                s -= self.lu[(j, i)] * w[j];
-            }
-            w[i] = s * self.inv_diag[i];
+        if N == 0 {
+            return *b;
         }
-        for i in (0..N).rev() {
-            let mut s = w[i];
-            for j in i + 1..N {
-                s -= self.lu[(j, i)] * w[j];
-            }
-            w[i] = s;
+        // Aᵀ = Uᵀ Lᵀ P: solve Uᵀ w = b, then Lᵀ v = w, then x = Pᵀ v. Rows of
+        // Uᵀ and Lᵀ are columns of the stored factors: dot products.
+        let data = self.lu.as_slice();
+        let mut w = *b;
+        let ws = w.as_mut_slice();
+        for (i, col) in data.chunks_exact(N).enumerate() {
+            let s: T = col[..i]
+                .iter()
+                .zip(&ws[..i])
+                .fold(ws[i], |s, (&u, &wj)| s - u * wj);
+            ws[i] = s * self.inv_diag[i];
+        }
+        for (i, col) in data.chunks_exact(N).enumerate().rev() {
+            let s: T = col[i + 1..]
+                .iter()
+                .zip(&ws[i + 1..])
+                .fold(ws[i], |s, (&l, &wj)| s - l * wj);
+            ws[i] = s;
         }
         let mut x = SVector::<T, N>::zeros();
-        for (i, &p) in self.perm.iter().enumerate() {
-            x[p] = w[i];
+        for (&wi, &p) in w.iter().zip(self.perm.iter()) {
+            x[p] = wi;
         }
         x
     }
@@ -156,6 +196,31 @@ mod tests {
         assert!((a * x - b).norm() < 1e-13);
         let xt = lu.solve_transpose(&b);
         assert!((a.transpose() * xt - b).norm() < 1e-13);
+    }
+
+    #[test]
+    fn agrees_with_nalgebra_on_a_larger_matrix() {
+        // A deterministic, well-conditioned 9×9 matrix with small diagonal
+        // entries, so that pivoting happens.
+        let a = SMatrix::<f64, 9, 9>::from_fn(|i, j| {
+            ((7 * i + 3 * j) as f64 * 0.7).sin() + if i == j { 0.05 } else { 0.0 }
+        });
+        let b = SVector::<f64, 9>::from_fn(|i, _| (i as f64).sin());
+        let x = StaticLu::new(&a).expect("nonsingular").solve(&b);
+        let reference = a.lu().solve(&b).expect("nonsingular");
+        assert!(reference.amax() < 1e3, "badly conditioned test matrix");
+        assert!((x - reference).amax() < 1e-10 * reference.amax());
+        let xt = StaticLu::new(&a).expect("nonsingular").solve_transpose(&b);
+        let reference_t = a.transpose().lu().solve(&b).expect("nonsingular");
+        assert!(
+            (xt - reference_t).amax() < 1e-10 * reference_t.amax(),
+            "{xt} vs {reference_t}"
+        );
+        // Sizes 1 and 0.
+        let one = StaticLu::new(&SMatrix::<f64, 1, 1>::from([[4.0]])).expect("nonsingular");
+        assert!((one.solve(&SVector::from([2.0]))[0] - 0.5).abs() < 1e-15);
+        let empty = StaticLu::new(&SMatrix::<f64, 0, 0>::zeros()).expect("empty");
+        assert_eq!(empty.solve(&SVector::<f64, 0>::zeros()).len(), 0);
     }
 
     #[test]

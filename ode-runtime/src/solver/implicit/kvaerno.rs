@@ -261,8 +261,8 @@ pub struct Kvaerno3<T> {
 esdirk_solver!(Kvaerno3, KVAERNO3, 4, 3);
 
 /// Kværnø's 4/3 ESDIRK method: order 4, embedded order 3, 5 stages (4
-/// implicit), A- and L-stable, stiffly accurate. Stage 3 is evaluated
-/// slightly past `t1` (`c_3 ≈ 1.02`), as in Diffrax.
+/// implicit), A- and L-stable, stiffly accurate. Its second stage is
+/// evaluated past `t1` (`c = 2γ ≈ 1.15`), as in Diffrax.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Kvaerno4<T> {
     newton: NewtonConfig<T>,
@@ -271,7 +271,8 @@ esdirk_solver!(Kvaerno4, KVAERNO4, 5, 4);
 
 /// Kværnø's 5/4 ESDIRK method: order 5, embedded order 4, 7 stages (6
 /// implicit), A- and L-stable, stiffly accurate; Diffrax's default stiff
-/// solver. Stage 3 is evaluated past `t1` (`c_3 ≈ 1.23`), as in Diffrax.
+/// solver. Its third stage is evaluated past `t1` (`c ≈ 1.23`), as in
+/// Diffrax.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Kvaerno5<T> {
     newton: NewtonConfig<T>,
