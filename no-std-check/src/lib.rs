@@ -6,6 +6,7 @@
 #![no_std]
 
 pub mod solve;
+pub mod stiff;
 
 use odegrad::nalgebra::{SMatrix, SVector};
 use odegrad::{math, ode_system, OdeSystem};
