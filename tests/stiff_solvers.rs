@@ -428,6 +428,48 @@ fn singular_newton_matrix_is_an_error_not_nan() {
     );
 }
 
+/// `y' = −1e4 y` whose Jacobian is reported with the wrong sign.
+struct WrongSignJacobian;
+impl Term<f64, SVector<f64, 1>> for WrongSignJacobian {
+    fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> {
+        y * -1e4
+    }
+}
+impl JacobianTerm<f64, 1> for WrongSignJacobian {
+    fn jac(&self, _t: f64, _y: &SVector<f64, 1>) -> SMatrix<f64, 1, 1> {
+        SMatrix::from([[1e4]])
+    }
+    fn dfdt(&self, _t: f64, _y: &SVector<f64, 1>) -> SVector<f64, 1> {
+        SVector::zeros()
+    }
+}
+
+#[test]
+fn newton_failures_end_in_an_error_not_nan() {
+    // Newton diverges at every step size where the problem is stiff; the
+    // loop shrinks the step after each failure and finally reports one.
+    let o = Options {
+        max_steps: 2_000,
+        ..adaptive(1e-6, 1e-8, 0.1)
+    };
+    let r = solve(
+        &Kvaerno5::new(o.rtol, o.atol).unwrap(),
+        &WrongSignJacobian,
+        0.0,
+        1.0,
+        SVector::from([1.0]),
+        o,
+    );
+    assert!(
+        matches!(
+            r,
+            Err(Error::NonlinearSolveFailed { .. } | Error::MaxStepsReached { .. })
+        ),
+        "{r:?}"
+    );
+    eprintln!("wrong-sign Jacobian: {r:?}");
+}
+
 #[test]
 fn explicit_solver_on_robertson_reaches_max_steps() {
     // Tsit5 is stable only for h·|λ| ≲ 3.5 with |λ| up to ~1e4 here: it would
