@@ -93,10 +93,13 @@ pub fn lower(sig: &Signature, body: &Block, end: Sp, errs: &mut Errors) -> Optio
     let outputs = match result {
         Value::Array(v) if v.len() == sig.n => Some(v),
         Value::Array(v) => {
-            l.errs.push(sp, format!("the vector field returns {} values but the state has N = {}; return one derivative per state", v.len(), sig.n));
+            let s = if v.len() == 1 { "" } else { "s" };
+            l.errs.push(sp, format!("the vector field returns {} value{s} but the state has N = {}; return one derivative per state", v.len(), sig.n));
             None
         }
         Value::Error => None,
+        // A body whose end was rejected (`return …;`) has no result to report on.
+        Value::Unit if l.errs.count() > 0 => None,
         other => {
             l.errs.push(sp, format!("the body must end with the derivative array `[e0, e1, …]` (or a local array holding it) of length {}, found {}", sig.n, other.describe()));
             None

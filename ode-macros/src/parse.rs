@@ -132,6 +132,11 @@ fn stmt(s: &syn::Stmt, errs: &mut Errors) -> Option<Stmt> {
             if let Some((_, e)) = &init.diverge {
                 errs.push(Sp::of(e), "`let … else` is not supported");
             }
+            if matches!(&*init.expr, syn::Expr::Closure(_)) {
+                if let syn::Pat::Ident(p) = &l.pat {
+                    errs.poisoned.push(p.ident.to_string());
+                }
+            }
             Some(Stmt::Let {
                 pat: pat(&l.pat, errs),
                 init: expr(&init.expr, errs),
@@ -351,7 +356,7 @@ fn expr_kind(e: &syn::Expr, sp: Sp, errs: &mut Errors) -> ExprKind {
             };
             match f {
                 Some(f) => ExprKind::Cast(boxed(&c.expr, errs), f),
-                None => unsupported(Sp::of(&c.ty), errs, "only casts of integer constants to the float type (`i as f64`) are supported"),
+                None => unsupported(Sp::of(c), errs, "only casts of integer constants to the float type (`i as f64`) are supported; a float cannot become an index or loop bound, which must be known at compile time"),
             }
         }
         E::Reference(r) => {
@@ -575,6 +580,7 @@ fn call(c: &syn::ExprCall, sp: Sp, errs: &mut Errors) -> ExprKind {
         // `math::sin(x)`, `odegrad::math::sin(x)`: the runtime's functions,
         // which a `#![no_std]` crate calls since core has no `f64::sin`.
         [.., "math", name] => *name,
+        [name] if errs.poisoned.iter().any(|p| p == name) => return ExprKind::Error,
         [name] => {
             return unsupported(
                 fsp,
