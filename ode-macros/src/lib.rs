@@ -23,6 +23,8 @@ mod parse;
 mod proptests;
 mod signature;
 mod simplify;
+#[cfg(test)]
+mod snapshot;
 
 use proc_macro::TokenStream;
 
