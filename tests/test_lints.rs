@@ -18,7 +18,11 @@ pub fn lints_system(time: f64, y: &[f64; 3], p: &[f64; 2]) -> [f64; 3] {
         let left = if i > 0 { y[i - 1] } else { 0.0 };
         out[i] = rate * (left - y[i]).tanh() + forcing * (time * std::f64::consts::LN_2).exp2();
     }
-    out[0] += if y[0] == 0.0 || y[1] > 1.0 { y[2].abs() } else { y[2].min(y[1]) };
+    out[0] += if y[0] == 0.0 || y[1] > 1.0 {
+        y[2].abs()
+    } else {
+        y[2].min(y[1])
+    };
     out[2] -= y[0].hypot(y[1]).ln() + y[2].powi(3);
     out
 }

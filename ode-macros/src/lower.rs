@@ -649,14 +649,19 @@ impl Lower<'_> {
             }
             Func::Powi => {
                 let n = match args.get(1).map(|a| (self.expr(a), a.sp)) {
-                    Some((Value::Int(n), nsp)) => match i32::try_from(n) {
-                        Ok(n) => Some(n),
-                        Err(_) => {
-                            self.errs
-                                .push(nsp, "the exponent of `powi` must fit in i32");
-                            None
+                    // i32::MIN is excluded so that the derivative's n − 1 exists.
+                    Some((Value::Int(n), nsp)) => {
+                        match i32::try_from(n).ok().filter(|&n| n > i32::MIN) {
+                            Some(n) => Some(n),
+                            None => {
+                                self.errs.push(
+                                nsp,
+                                "the exponent of `powi` must lie between -2147483647 and 2147483647",
+                            );
+                                None
+                            }
                         }
-                    },
+                    }
                     Some((Value::Error, _)) | None => None,
                     Some((other, nsp)) => {
                         self.errs.push(nsp, format!("`powi` takes a constant integer exponent, found {}; use `powf` for a float exponent", other.describe()));

@@ -7,9 +7,9 @@ fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
 #[derive(Clone, Copy, Debug, Default)]
 struct LotkaVolterra;
 const _: fn(f64, &[f64; 2usize], &[f64; 4usize]) -> [f64; 2usize] = lotka_volterra;
-impl ::odegrad::OdeSystem<f64, 2usize, 4usize> for LotkaVolterra {
-    const JAC_Y_PATTERN: [[bool; 2usize]; 2usize] = [[true, true], [true, true]];
-    const JAC_P_PATTERN: [[bool; 4usize]; 2usize] = [
+impl ::odegrad::OdeSystem<f64, 2, 4> for LotkaVolterra {
+    const JAC_Y_PATTERN: [[bool; 2]; 2] = [[true, true], [true, true]];
+    const JAC_P_PATTERN: [[bool; 4]; 2] = [
         [true, true, false, false],
         [false, false, true, true],
     ];
@@ -18,9 +18,9 @@ impl ::odegrad::OdeSystem<f64, 2usize, 4usize> for LotkaVolterra {
     fn rhs(
         &self,
         _t: f64,
-        y: &::odegrad::nalgebra::SVector<f64, 2usize>,
-        p: &::odegrad::nalgebra::SVector<f64, 4usize>,
-    ) -> ::odegrad::nalgebra::SVector<f64, 2usize> {
+        y: &::odegrad::nalgebra::SVector<f64, 2>,
+        p: &::odegrad::nalgebra::SVector<f64, 4>,
+    ) -> ::odegrad::nalgebra::SVector<f64, 2> {
         let y = &y.data.0[0];
         let p = &p.data.0[0];
         let n0 = y[0] * p[0];
@@ -33,17 +33,17 @@ impl ::odegrad::OdeSystem<f64, 2usize, 4usize> for LotkaVolterra {
         let n7 = n6 - n4;
         ::odegrad::nalgebra::SVector::<
             f64,
-            2usize,
+            2,
         >::from_array_storage(::odegrad::nalgebra::ArrayStorage([[n3, n7]]))
     }
     #[inline]
     fn jvp_y(
         &self,
         _t: f64,
-        y: &::odegrad::nalgebra::SVector<f64, 2usize>,
-        p: &::odegrad::nalgebra::SVector<f64, 4usize>,
-        v: &::odegrad::nalgebra::SVector<f64, 2usize>,
-    ) -> ::odegrad::nalgebra::SVector<f64, 2usize> {
+        y: &::odegrad::nalgebra::SVector<f64, 2>,
+        p: &::odegrad::nalgebra::SVector<f64, 4>,
+        v: &::odegrad::nalgebra::SVector<f64, 2>,
+    ) -> ::odegrad::nalgebra::SVector<f64, 2> {
         let y = &y.data.0[0];
         let p = &p.data.0[0];
         let v = &v.data.0[0];
@@ -63,17 +63,17 @@ impl ::odegrad::OdeSystem<f64, 2usize, 4usize> for LotkaVolterra {
         let n13 = n12 - n8;
         ::odegrad::nalgebra::SVector::<
             f64,
-            2usize,
+            2,
         >::from_array_storage(::odegrad::nalgebra::ArrayStorage([[n7, n13]]))
     }
     #[inline]
     fn jvp_p(
         &self,
         _t: f64,
-        y: &::odegrad::nalgebra::SVector<f64, 2usize>,
-        _p: &::odegrad::nalgebra::SVector<f64, 4usize>,
-        v: &::odegrad::nalgebra::SVector<f64, 4usize>,
-    ) -> ::odegrad::nalgebra::SVector<f64, 2usize> {
+        y: &::odegrad::nalgebra::SVector<f64, 2>,
+        _p: &::odegrad::nalgebra::SVector<f64, 4>,
+        v: &::odegrad::nalgebra::SVector<f64, 4>,
+    ) -> ::odegrad::nalgebra::SVector<f64, 2> {
         let y = &y.data.0[0];
         let v = &v.data.0[0];
         let n0 = y[0] * v[0];
@@ -86,20 +86,17 @@ impl ::odegrad::OdeSystem<f64, 2usize, 4usize> for LotkaVolterra {
         let n7 = n6 - n4;
         ::odegrad::nalgebra::SVector::<
             f64,
-            2usize,
+            2,
         >::from_array_storage(::odegrad::nalgebra::ArrayStorage([[n3, n7]]))
     }
     #[inline]
     fn vjp(
         &self,
         _t: f64,
-        y: &::odegrad::nalgebra::SVector<f64, 2usize>,
-        p: &::odegrad::nalgebra::SVector<f64, 4usize>,
-        w: &::odegrad::nalgebra::SVector<f64, 2usize>,
-    ) -> (
-        ::odegrad::nalgebra::SVector<f64, 2usize>,
-        ::odegrad::nalgebra::SVector<f64, 4usize>,
-    ) {
+        y: &::odegrad::nalgebra::SVector<f64, 2>,
+        p: &::odegrad::nalgebra::SVector<f64, 4>,
+        w: &::odegrad::nalgebra::SVector<f64, 2>,
+    ) -> (::odegrad::nalgebra::SVector<f64, 2>, ::odegrad::nalgebra::SVector<f64, 4>) {
         let y = &y.data.0[0];
         let p = &p.data.0[0];
         let w = &w.data.0[0];
@@ -110,28 +107,28 @@ impl ::odegrad::OdeSystem<f64, 2usize, 4usize> for LotkaVolterra {
         let n4 = p[3] * n3;
         let n5 = y[0] * n3;
         let n6 = p[2] * w[1];
-        let n7 = n2 - n6;
-        let n8 = -n3;
-        let n9 = n0 * w[0];
-        let n10 = n7 - n9;
-        let n11 = y[1] * w[0];
-        let n12 = p[1] * n11;
-        let n13 = n4 - n12;
-        let n14 = y[0] * n11;
-        let n15 = -n14;
-        let n16 = p[0] * w[0];
-        let n17 = n13 + n16;
-        let n18 = y[0] * w[0];
+        let n7 = -n3;
+        let n8 = n0 * w[0];
+        let n9 = y[1] * w[0];
+        let n10 = p[1] * n9;
+        let n11 = y[0] * n9;
+        let n12 = -n11;
+        let n13 = p[0] * w[0];
+        let n14 = y[0] * w[0];
+        let n15 = n2 - n6;
+        let n16 = n15 - n8;
+        let n17 = n4 - n10;
+        let n18 = n13 + n17;
         (
             ::odegrad::nalgebra::SVector::<
                 f64,
-                2usize,
-            >::from_array_storage(::odegrad::nalgebra::ArrayStorage([[n17, n10]])),
+                2,
+            >::from_array_storage(::odegrad::nalgebra::ArrayStorage([[n18, n16]])),
             ::odegrad::nalgebra::SVector::<
                 f64,
-                4usize,
+                4,
             >::from_array_storage(
-                ::odegrad::nalgebra::ArrayStorage([[n18, n15, n8, n5]]),
+                ::odegrad::nalgebra::ArrayStorage([[n14, n12, n7, n5]]),
             ),
         )
     }
@@ -139,9 +136,9 @@ impl ::odegrad::OdeSystem<f64, 2usize, 4usize> for LotkaVolterra {
     fn jac_y(
         &self,
         _t: f64,
-        y: &::odegrad::nalgebra::SVector<f64, 2usize>,
-        p: &::odegrad::nalgebra::SVector<f64, 4usize>,
-    ) -> ::odegrad::nalgebra::SMatrix<f64, 2usize, 2usize> {
+        y: &::odegrad::nalgebra::SVector<f64, 2>,
+        p: &::odegrad::nalgebra::SVector<f64, 4>,
+    ) -> ::odegrad::nalgebra::SMatrix<f64, 2, 2> {
         let y = &y.data.0[0];
         let p = &p.data.0[0];
         let n0 = y[0] * p[1];
@@ -153,25 +150,25 @@ impl ::odegrad::OdeSystem<f64, 2usize, 4usize> for LotkaVolterra {
         let n6 = n1 - p[2];
         ::odegrad::nalgebra::SMatrix::<
             f64,
-            2usize,
-            2usize,
+            2,
+            2,
         >::from_array_storage(::odegrad::nalgebra::ArrayStorage([[n3, n4], [n5, n6]]))
     }
     #[inline]
     fn jac_p(
         &self,
         _t: f64,
-        y: &::odegrad::nalgebra::SVector<f64, 2usize>,
-        _p: &::odegrad::nalgebra::SVector<f64, 4usize>,
-    ) -> ::odegrad::nalgebra::SMatrix<f64, 2usize, 4usize> {
+        y: &::odegrad::nalgebra::SVector<f64, 2>,
+        _p: &::odegrad::nalgebra::SVector<f64, 4>,
+    ) -> ::odegrad::nalgebra::SMatrix<f64, 2, 4> {
         let y = &y.data.0[0];
         let n0 = y[0] * y[1];
         let n1 = -n0;
         let n2 = -y[1];
         ::odegrad::nalgebra::SMatrix::<
             f64,
-            2usize,
-            4usize,
+            2,
+            4,
         >::from_array_storage(
             ::odegrad::nalgebra::ArrayStorage([
                 [y[0], 0.0_f64],
@@ -185,26 +182,26 @@ impl ::odegrad::OdeSystem<f64, 2usize, 4usize> for LotkaVolterra {
     fn dfdt(
         &self,
         _t: f64,
-        _y: &::odegrad::nalgebra::SVector<f64, 2usize>,
-        _p: &::odegrad::nalgebra::SVector<f64, 4usize>,
-    ) -> ::odegrad::nalgebra::SVector<f64, 2usize> {
+        _y: &::odegrad::nalgebra::SVector<f64, 2>,
+        _p: &::odegrad::nalgebra::SVector<f64, 4>,
+    ) -> ::odegrad::nalgebra::SVector<f64, 2> {
         ::odegrad::nalgebra::SVector::<
             f64,
-            2usize,
+            2,
         >::from_array_storage(::odegrad::nalgebra::ArrayStorage([[0.0_f64, 0.0_f64]]))
     }
     #[inline]
     fn vjp_jvp(
         &self,
         _t: f64,
-        y: &::odegrad::nalgebra::SVector<f64, 2usize>,
-        p: &::odegrad::nalgebra::SVector<f64, 4usize>,
-        v: &::odegrad::nalgebra::SVector<f64, 2usize>,
+        y: &::odegrad::nalgebra::SVector<f64, 2>,
+        p: &::odegrad::nalgebra::SVector<f64, 4>,
+        v: &::odegrad::nalgebra::SVector<f64, 2>,
         _v_t: f64,
-        w: &::odegrad::nalgebra::SVector<f64, 2usize>,
+        w: &::odegrad::nalgebra::SVector<f64, 2>,
     ) -> (
-        ::odegrad::nalgebra::SVector<f64, 2usize>,
-        ::odegrad::nalgebra::SVector<f64, 4usize>,
+        ::odegrad::nalgebra::SVector<f64, 2>,
+        ::odegrad::nalgebra::SVector<f64, 4>,
         f64,
     ) {
         let y = &y.data.0[0];
@@ -220,28 +217,28 @@ impl ::odegrad::OdeSystem<f64, 2usize, 4usize> for LotkaVolterra {
         let n6 = v[0] * n2;
         let n7 = -n5;
         let n8 = n0 * w[0];
-        let n9 = n4 - n8;
-        let n10 = v[1] * w[0];
-        let n11 = v[0] * n3;
-        let n12 = -n11;
-        let n13 = v[0] * w[0];
-        let n14 = p[3] * n5;
-        let n15 = y[0] * n5;
-        let n16 = n6 + n15;
-        let n17 = p[1] * n10;
-        let n18 = n14 - n17;
-        let n19 = y[0] * n10;
-        let n20 = n12 - n19;
+        let n9 = v[1] * w[0];
+        let n10 = v[0] * n3;
+        let n11 = -n10;
+        let n12 = v[0] * w[0];
+        let n13 = p[3] * n5;
+        let n14 = y[0] * n5;
+        let n15 = p[1] * n9;
+        let n16 = y[0] * n9;
+        let n17 = n6 + n14;
+        let n18 = n11 - n16;
+        let n19 = n4 - n8;
+        let n20 = n13 - n15;
         (
             ::odegrad::nalgebra::SVector::<
                 f64,
-                2usize,
-            >::from_array_storage(::odegrad::nalgebra::ArrayStorage([[n18, n9]])),
+                2,
+            >::from_array_storage(::odegrad::nalgebra::ArrayStorage([[n20, n19]])),
             ::odegrad::nalgebra::SVector::<
                 f64,
-                4usize,
+                4,
             >::from_array_storage(
-                ::odegrad::nalgebra::ArrayStorage([[n13, n20, n7, n16]]),
+                ::odegrad::nalgebra::ArrayStorage([[n12, n18, n7, n17]]),
             ),
             0.0_f64,
         )
