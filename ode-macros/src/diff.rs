@@ -253,6 +253,12 @@ pub fn reverse(g: &mut Graph, outputs: &[(NodeId, NodeId)], wrt: &[NodeId]) -> V
 /// others (a parameter scaling every component, say) gets its adjoint in
 /// log₂ k dependent additions instead of a chain of k.
 fn tree_sum(g: &mut Graph, mut terms: Vec<(NodeId, bool)>, span: Span) -> Option<NodeId> {
+    // Branch adjoints of one condition side by side, so that they merge
+    // into one select and keep their guard (see `accumulate`).
+    terms.sort_by_key(|&(t, _)| match g.op(t) {
+        Op::Select(c, ..) => c,
+        _ => NodeId::MAX,
+    });
     while terms.len() > 1 {
         let mut next = Vec::with_capacity(terms.len().div_ceil(2));
         for pair in terms.chunks(2) {
