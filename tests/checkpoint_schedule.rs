@@ -243,6 +243,7 @@ fn stumm_walther_is_optimal_below_beta_two() {
 
 #[test]
 fn wang_moin_iaccarino_keeps_the_repetition_number() {
+    let mut worst_ratio = 1.0f64;
     for capacity in 2..=8 {
         for n in 0..=500 {
             let r = run(n, capacity, n % 3 == 0);
@@ -251,9 +252,17 @@ fn wang_moin_iaccarino_keeps_the_repetition_number() {
                 max <= repetition_number(n, capacity),
                 "n = {n}, C = {capacity}: a step recomputed {max} times"
             );
-            assert!(r.stats.recomputed_steps as u128 >= min_recomputations(n, capacity));
+            let optimum = min_recomputations(n, capacity);
+            assert!(r.stats.recomputed_steps as u128 >= optimum);
+            if optimum > 0 {
+                worst_ratio = worst_ratio.max(r.stats.recomputed_steps as f64 / optimum as f64);
+            }
         }
     }
+    println!("worst ratio to the offline optimum: {worst_ratio:.3}");
+    // Not a theorem: a guard on the measured 1.56 (C = 8 just past β(8, 2)),
+    // so a placement change that costs more recomputation shows.
+    assert!(worst_ratio <= 1.6, "{worst_ratio}");
 }
 
 /// The table of the issue: recomputed steps for n ∈ {10, 100, 1000, 10000}
