@@ -2,9 +2,11 @@
 //!
 //! The discretise-then-optimise adjoint reverses the steps of the forward
 //! solve one by one; [`checkpoint`] decides which forward states it keeps in a
-//! buffer the caller owns and replays the rest, and [`binomial`] holds the
-//! counting behind that schedule (Griewank 1992; Griewank and Walther 2000;
+//! buffer the caller owns and replays the rest, [`explicit_rk`] reverses one
+//! explicit Runge–Kutta step, and [`binomial`] holds the counting behind the
+//! schedule (Griewank 1992; Griewank and Walther 2000;
 //! Stumm and Walther 2010; Wang, Moin and Iaccarino 2009).
 
 pub mod binomial;
 pub mod checkpoint;
+pub mod explicit_rk;
