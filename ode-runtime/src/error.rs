@@ -27,9 +27,9 @@ pub enum InvalidArgument {
     Dt0WrongDirection,
     /// The controller needs `dt0` but none was given and the solver cannot pick one.
     MissingDt0,
-    /// `rtol` is negative or NaN.
+    /// `rtol` is negative, NaN or infinite.
     NegativeRtol,
-    /// `atol` is negative or NaN.
+    /// `atol` is negative, NaN or infinite.
     NegativeAtol,
     /// `rtol` and `atol` are both zero.
     ZeroTolerances,
@@ -52,6 +52,8 @@ pub enum InvalidArgument {
     /// The solver has no error estimate, so it cannot be used with an adaptive
     /// step-size controller.
     NoErrorEstimate,
+    /// `dt0` was given to `StepTo`, whose steps are the given times.
+    Dt0WithStepTo,
 }
 
 /// Why a solve or gradient failed.
@@ -72,7 +74,8 @@ pub enum Error {
         /// The budget.
         max_steps: usize,
     },
-    /// The controller wanted a step smaller than `dtmin`.
+    /// The controller wanted a step smaller than `dtmin`, or the step became
+    /// too small to change `t` in floating point.
     StepSizeBelowDtmin {
         /// Where the solve stopped.
         t: f64,
@@ -86,6 +89,12 @@ pub enum Error {
     },
     /// The vector field returned NaN or infinity at a finite state.
     NonFiniteDerivative {
+        /// Where.
+        t: f64,
+    },
+    /// Attempts kept failing: an implicit stage did not converge and the
+    /// step could not (or could no longer usefully) be shrunk.
+    NonlinearSolveFailed {
         /// Where.
         t: f64,
     },
@@ -136,8 +145,8 @@ impl fmt::Display for InvalidArgument {
             NonFiniteDt0 => "dt0 is NaN or infinite",
             Dt0WrongDirection => "dt0 points away from t1",
             MissingDt0 => "dt0 is required by this controller",
-            NegativeRtol => "rtol is negative or NaN",
-            NegativeAtol => "atol is negative or NaN",
+            NegativeRtol => "rtol is negative, NaN or infinite",
+            NegativeAtol => "atol is negative, NaN or infinite",
             ZeroTolerances => "rtol and atol are both zero",
             InvalidDtmin => "dtmin is negative, NaN or larger than dtmax",
             InvalidDtmax => "dtmax is not positive",
@@ -147,6 +156,7 @@ impl fmt::Display for InvalidArgument {
             StepTsInvalid => "step times are not monotone or do not span [t0, t1]",
             ZeroMaxSteps => "max_steps is zero",
             NoErrorEstimate => "the solver has no error estimate for an adaptive controller",
+            Dt0WithStepTo => "dt0 must be None with StepTo",
         })
     }
 }
@@ -166,6 +176,9 @@ impl fmt::Display for Error {
             Error::NonFiniteState { t } => write!(f, "the state became NaN or infinite at t = {t}"),
             Error::NonFiniteDerivative { t } => {
                 write!(f, "the vector field returned NaN or infinity at t = {t}")
+            }
+            Error::NonlinearSolveFailed { t } => {
+                write!(f, "the nonlinear stage solve kept failing at t = {t}")
             }
             Error::SingularMatrix { t } => {
                 write!(f, "singular matrix in a linear solve at t = {t}")

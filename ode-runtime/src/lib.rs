@@ -15,16 +15,23 @@
 extern crate std;
 
 pub mod adjoint;
+pub mod controller;
 pub mod error;
+pub mod integrate;
 pub mod math;
+pub mod saveat;
 pub mod scalar;
 pub mod solver;
 pub mod state;
 pub mod system;
 pub mod term;
 
+pub use controller::{ConstantStepSize, PidController, StepSizeController, StepTo};
 pub use error::{Error, InvalidArgument};
+pub use integrate::{diffeqsolve, AcceptedStep, Advance, Integrator, LoopState, Solution, Stats};
+pub use saveat::{evaluate_dense, DenseStep, SaveAt, SaveBuffers};
 pub use scalar::Scalar;
+pub use solver::explicit::{Bosh3, Dopri5, Dopri8, Euler, Heun, Midpoint, Ralston, Tsit5};
 pub use solver::{Solver, StepOutput, StepStatus, StepWork};
 pub use state::State;
 pub use system::OdeSystem;

@@ -26,6 +26,9 @@ pub trait Scalar: RealField + Copy + Default + core::fmt::Debug + 'static {
     fn to_f64(self) -> f64;
     /// Whether the value is neither infinite nor NaN.
     fn finite(self) -> bool;
+    /// The adjacent representable value towards +∞ (`up`) or −∞ (used to
+    /// end a step just before a discontinuity and start the next just after).
+    fn next_after(self, up: bool) -> Self;
 }
 
 macro_rules! impl_scalar {
@@ -44,6 +47,14 @@ macro_rules! impl_scalar {
             #[inline(always)]
             fn finite(self) -> bool {
                 <$t>::is_finite(self)
+            }
+            #[inline(always)]
+            fn next_after(self, up: bool) -> Self {
+                if up {
+                    <$t>::next_up(self)
+                } else {
+                    <$t>::next_down(self)
+                }
             }
         }
     };

@@ -15,6 +15,11 @@ use nalgebra::{SMatrix, SVector};
 pub trait Term<T: Scalar, Y: State<T>> {
     /// Evaluates the vector field.
     fn vf(&self, t: T, y: &Y) -> Y;
+    /// Whether the term's parameters are all finite (checked before a solve;
+    /// terms without parameters keep the default `true`).
+    fn params_are_finite(&self) -> bool {
+        true
+    }
 }
 
 /// A term over `SVector<T, N>` whose Jacobian is available (implicit solvers).
@@ -80,6 +85,9 @@ impl<S: OdeSystem<T, N, P>, T: Scalar, const N: usize, const P: usize> Term<T, S
     #[inline(always)]
     fn vf(&self, t: T, y: &SVector<T, N>) -> SVector<T, N> {
         self.system.rhs(t, y, &self.params)
+    }
+    fn params_are_finite(&self) -> bool {
+        self.params.iter().all(|p| p.finite())
     }
 }
 

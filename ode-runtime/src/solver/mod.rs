@@ -11,6 +11,9 @@
 //! Everything a step needs to be restarted — `t`, `y`, the step size and
 //! `SolverState` — is small and `Copy`, which is what checkpoints store.
 
+pub mod explicit;
+pub mod tableau;
+
 use crate::{Scalar, State, Term};
 
 /// What happened inside one step, beside its result.
@@ -64,6 +67,11 @@ pub trait Solver<T: Scalar, Y: State<T>, Tm: Term<T, Y>> {
     fn error_order(&self) -> Option<u32>;
     /// The solver state before the first step.
     fn init(&self, term: &Tm, t0: T, t1: T, y0: &Y) -> Self::SolverState;
+    /// The work [`Solver::init`] does (counted into the solve statistics);
+    /// none unless the solver overrides it.
+    fn init_work(&self) -> StepWork {
+        StepWork::default()
+    }
     /// Attempts one step from `(t0, y0)` to `t1`.
     fn step(
         &self,

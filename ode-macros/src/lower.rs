@@ -1,0 +1,739 @@
+//! The expression language → the IR graph, by symbolic execution.
+//!
+//! The body is run once at compile time over symbolic values: floats are
+//! graph nodes, integers (literals, `const`s, loop variables) are known
+//! numbers, arrays are vectors of nodes. `for` loops are unrolled, indices
+//! are evaluated (and bounds-checked) here, mutable variables and array
+//! elements are simply rebound, and a runtime `if`/`else` runs both branches
+//! and merges every variable they assign with a select node. What remains is
+//! the straight-line dataflow of the vector field. Type errors (integer and
+//! float mixing, non-constant indices, wrong result length) are found here.
+
+use crate::error::{Errors, Sp};
+use crate::ir::{Binary, Graph, NodeId, Op};
+use crate::parse::{BinOp, Block, Expr, ExprKind, Func, Pat, Stmt};
+use crate::signature::{Float, Signature};
+
+/// The most loop iterations the body may unroll to, in total.
+const MAX_UNROLLED: usize = 1 << 20;
+/// The longest local array.
+const MAX_ARRAY: i64 = 4096;
+
+/// A symbolic value.
+#[derive(Clone, PartialEq, Debug)]
+enum Value {
+    Float(NodeId),
+    Int(i64),
+    Bool(NodeId),
+    Array(Vec<NodeId>),
+    Unit,
+    /// The value of a construct that was already reported as an error.
+    Error,
+}
+
+impl Value {
+    fn describe(&self) -> &'static str {
+        match self {
+            Value::Float(_) => "a float",
+            Value::Int(_) => "an integer",
+            Value::Bool(_) => "a boolean",
+            Value::Array(_) => "an array",
+            Value::Unit => "`()`",
+            Value::Error => "an error",
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Binding {
+    name: String,
+    value: Value,
+    mutable: bool,
+    /// `y` or `p`: read-only inputs.
+    input: bool,
+}
+
+/// The graph of a vector field and its inputs and outputs.
+pub struct Lowered {
+    pub graph: Graph,
+    pub t: NodeId,
+    pub y: Vec<NodeId>,
+    pub p: Vec<NodeId>,
+    pub outputs: Vec<NodeId>,
+}
+
+/// Runs the body symbolically; `end` is where a missing result is reported.
+pub fn lower(sig: &Signature, body: &Block, end: Sp, errs: &mut Errors) -> Option<Lowered> {
+    let mut g = Graph::new(sig.float == Float::F32, true);
+    let (t, y, p) = crate::diff::inputs(&mut g, sig.n, sig.np, end.lo);
+    let mut scope = Vec::new();
+    let mut bind = |name: &Option<proc_macro2::Ident>, value: Value, input: bool| {
+        if let Some(name) = name {
+            scope.push(Binding {
+                name: name.to_string(),
+                value,
+                mutable: false,
+                input,
+            });
+        }
+    };
+    bind(&sig.t, Value::Float(t), false);
+    bind(&sig.y, Value::Array(y.clone()), true);
+    bind(&sig.p, Value::Array(p.clone()), true);
+    let mut l = Lower {
+        g,
+        errs,
+        scopes: vec![scope],
+        float: sig.float,
+        unrolled: 0,
+    };
+    let before = l.errs.count();
+    let result = l.block(body);
+    let sp = body.tail.as_ref().map_or(end, |e| e.sp);
+    let outputs = match result {
+        Value::Array(v) if v.len() == sig.n => Some(v),
+        Value::Array(v) => {
+            l.errs.push(sp, format!("the vector field returns {} values but the state has N = {}; return one derivative per state", v.len(), sig.n));
+            None
+        }
+        Value::Error => None,
+        other => {
+            l.errs.push(sp, format!("the body must end with the derivative array `[e0, e1, …]` (or a local array holding it) of length {}, found {}", sig.n, other.describe()));
+            None
+        }
+    };
+    if l.errs.count() > before {
+        return None;
+    }
+    Some(Lowered {
+        graph: l.g,
+        t,
+        y,
+        p,
+        outputs: outputs?,
+    })
+}
+
+struct Lower<'a> {
+    g: Graph,
+    errs: &'a mut Errors,
+    scopes: Vec<Vec<Binding>>,
+    float: Float,
+    unrolled: usize,
+}
+
+impl Lower<'_> {
+    fn lookup(&self, name: &str) -> Option<&Binding> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|b| b.name == name)
+    }
+
+    fn lookup_mut(&mut self, name: &str) -> Option<&mut Binding> {
+        self.scopes
+            .iter_mut()
+            .rev()
+            .flat_map(|s| s.iter_mut().rev())
+            .find(|b| b.name == name)
+    }
+
+    fn define(&mut self, name: String, value: Value, mutable: bool) {
+        if let Some(s) = self.scopes.last_mut() {
+            s.push(Binding {
+                name,
+                value,
+                mutable,
+                input: false,
+            });
+        }
+    }
+
+    fn block(&mut self, b: &Block) -> Value {
+        self.scopes.push(Vec::new());
+        for s in &b.stmts {
+            self.stmt(s);
+        }
+        let v = b.tail.as_ref().map_or(Value::Unit, |e| self.expr(e));
+        self.scopes.pop();
+        v
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        match s {
+            Stmt::Let { pat, init } => {
+                let v = self.expr(init);
+                self.bind(pat, v, init.sp);
+            }
+            Stmt::Const { name, int, value } => {
+                let v = self.expr(value);
+                let v = match (v, *int) {
+                    (Value::Int(i), true) => Value::Int(i),
+                    (Value::Float(n), false) if self.g.const_of(n).is_some() => Value::Float(n),
+                    (Value::Error, _) => Value::Error,
+                    (other, int) => {
+                        let want = if int { "an integer" } else { "a float" };
+                        self.errs.push(value.sp, format!("a `const` must be a constant expression of its type ({want}), found {}", other.describe()));
+                        Value::Error
+                    }
+                };
+                self.define(name.to_string(), v, false);
+            }
+            Stmt::Assign { target, op, value } => self.assign(target, *op, value),
+            Stmt::For {
+                var,
+                start,
+                end,
+                inclusive,
+                body,
+                sp,
+            } => {
+                let (Some(a), Some(b)) = (self.int(start), self.int(end)) else {
+                    return;
+                };
+                let b = if *inclusive { b.saturating_add(1) } else { b };
+                let count = usize::try_from(b.saturating_sub(a)).unwrap_or(0);
+                self.unrolled = self.unrolled.saturating_add(count);
+                if self.unrolled > MAX_UNROLLED {
+                    self.errs.push(
+                        *sp,
+                        format!("loops unroll to more than {MAX_UNROLLED} iterations in total"),
+                    );
+                    return;
+                }
+                for i in a..b {
+                    let before = self.errs.count();
+                    self.scopes.push(Vec::new());
+                    if let Some(v) = var {
+                        self.define(v.to_string(), Value::Int(i), false);
+                    }
+                    self.block(body);
+                    self.scopes.pop();
+                    // One report per construct, not one per iteration.
+                    if self.errs.count() > before {
+                        break;
+                    }
+                }
+            }
+            Stmt::Expr(e) => {
+                self.expr(e);
+            }
+        }
+    }
+
+    fn bind(&mut self, pat: &Pat, v: Value, sp: Sp) {
+        match pat {
+            Pat::Bind { name, mutable } => self.define(name.to_string(), v, *mutable),
+            Pat::Wild => {}
+            Pat::Array(pats, psp) => match v {
+                Value::Array(elems) if elems.len() == pats.len() => {
+                    for (p, e) in pats.iter().zip(elems) {
+                        if matches!(p, Pat::Array(..)) {
+                            self.errs
+                                .push(*psp, "nested array patterns are not supported");
+                            return;
+                        }
+                        self.bind(p, Value::Float(e), sp);
+                    }
+                }
+                Value::Array(elems) => self.errs.push(
+                    *psp,
+                    format!(
+                        "pattern has {} elements but the array has {}",
+                        pats.len(),
+                        elems.len()
+                    ),
+                ),
+                Value::Error => {
+                    for p in pats {
+                        self.bind(p, Value::Error, sp);
+                    }
+                }
+                other => self.errs.push(
+                    sp,
+                    format!(
+                        "expected an array to destructure, found {}",
+                        other.describe()
+                    ),
+                ),
+            },
+        }
+    }
+
+    fn assign(&mut self, target: &Expr, op: Option<Binary>, value: &Expr) {
+        let (name, index) = match &target.kind {
+            ExprKind::Var(n) => (n, None),
+            ExprKind::Index(base, idx) => match &base.kind {
+                ExprKind::Var(n) => (n, Some(idx)),
+                _ => return,
+            },
+            _ => return,
+        };
+        let v = self.expr(value);
+        let index = match index {
+            Some(i) => match self.int(i) {
+                Some(v) => Some((v, i.sp)),
+                None => return,
+            },
+            None => None,
+        };
+        let Some(b) = self.lookup(&name.to_string()).cloned() else {
+            self.errs.push(
+                Sp::of(name),
+                format!("cannot find `{name}` in this vector field"),
+            );
+            return;
+        };
+        if b.input {
+            self.errs.push(target.sp, format!("cannot assign to `{name}`: the inputs are read-only; build the result in a local array such as `let mut out = [0.0; N];`"));
+            return;
+        }
+        if !b.mutable {
+            self.errs.push(
+                target.sp,
+                format!("cannot assign to immutable `{name}`; declare it with `let mut {name}`"),
+            );
+            return;
+        }
+        let new = match (b.value.clone(), index) {
+            (Value::Array(mut a), Some((i, isp))) => {
+                let Some(slot) = usize::try_from(i).ok().filter(|&i| i < a.len()) else {
+                    self.errs.push(
+                        isp,
+                        format!(
+                            "index {i} is out of bounds for `{name}` of length {}",
+                            a.len()
+                        ),
+                    );
+                    return;
+                };
+                let Some(x) = self.combine(op, Value::Float(a[slot]), v, value.sp) else {
+                    return;
+                };
+                a[slot] = x;
+                Value::Array(a)
+            }
+            (Value::Float(old), None) => match self.combine(op, Value::Float(old), v, value.sp) {
+                Some(x) => Value::Float(x),
+                None => return,
+            },
+            (Value::Int(old), None) => match (op, v) {
+                (None, Value::Int(x)) => Value::Int(x),
+                (Some(o), Value::Int(x)) => match self.int_arith(BinOp::Arith(o), old, x, value.sp)
+                {
+                    Some(x) => Value::Int(x),
+                    None => return,
+                },
+                (_, Value::Error) => return,
+                (_, other) => {
+                    self.errs.push(
+                        value.sp,
+                        format!("`{name}` is an integer; cannot assign {}", other.describe()),
+                    );
+                    return;
+                }
+            },
+            (Value::Error, _) => return,
+            (old, _) => {
+                self.errs.push(
+                    target.sp,
+                    format!("cannot assign to {} here", old.describe()),
+                );
+                return;
+            }
+        };
+        if let Some(b) = self.lookup_mut(&name.to_string()) {
+            b.value = new;
+        }
+    }
+
+    /// `old op= v` (or `= v`) for floats.
+    fn combine(&mut self, op: Option<Binary>, old: Value, v: Value, sp: Sp) -> Option<NodeId> {
+        let v = self.want_float(v, sp)?;
+        match (op, old) {
+            (None, _) => Some(v),
+            (Some(b), Value::Float(o)) => Some(self.g.add(Op::Binary(b, o, v), sp.lo)),
+            _ => None,
+        }
+    }
+
+    fn want_float(&mut self, v: Value, sp: Sp) -> Option<NodeId> {
+        match v {
+            Value::Float(n) => Some(n),
+            Value::Error => None,
+            Value::Int(i) => {
+                self.errs.push(sp, format!("expected a float, found the integer `{i}`; mixing integers and floats is not allowed: write `{i}.0`, or convert with `as {}`", self.float.name()));
+                None
+            }
+            other => {
+                self.errs
+                    .push(sp, format!("expected a float, found {}", other.describe()));
+                None
+            }
+        }
+    }
+
+    fn float(&mut self, e: &Expr) -> Option<NodeId> {
+        let v = self.expr(e);
+        self.want_float(v, e.sp)
+    }
+
+    fn int(&mut self, e: &Expr) -> Option<i64> {
+        match self.expr(e) {
+            Value::Int(i) => Some(i),
+            Value::Error => None,
+            other => {
+                self.errs.push(e.sp, format!("expected a constant integer, found {}; indices and loop bounds must be known at compile time: integer literals, `const` items and loop variables combined with + - * / %", other.describe()));
+                None
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) -> Value {
+        let span = e.sp.lo;
+        match &e.kind {
+            ExprKind::Error => Value::Error,
+            ExprKind::Float(v, suffix) => {
+                if let Some(s) = suffix.filter(|s| *s != self.float) {
+                    self.errs.push(
+                        e.sp,
+                        format!(
+                            "`{}` literal in an `{}` vector field",
+                            s.name(),
+                            self.float.name()
+                        ),
+                    );
+                    return Value::Error;
+                }
+                Value::Float(self.g.constant(*v, span))
+            }
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Bool(b) => Value::Bool(self.g.intern(Op::Bool(*b), span)),
+            ExprKind::Var(name) => match self.lookup(&name.to_string()) {
+                Some(b) => b.value.clone(),
+                None => {
+                    self.errs
+                        .push(e.sp, format!("cannot find `{name}` in this vector field"));
+                    Value::Error
+                }
+            },
+            ExprKind::Index(base, idx) => self.index(base, idx),
+            ExprKind::Deref(x) => self.expr(x),
+            ExprKind::Neg(x) => match self.expr(x) {
+                Value::Float(n) => Value::Float(self.g.neg(n, span)),
+                Value::Int(i) => Value::Int(i.wrapping_neg()),
+                Value::Error => Value::Error,
+                other => self.type_error(x.sp, "cannot negate", &other),
+            },
+            ExprKind::Not(x) => match self.expr(x) {
+                Value::Bool(n) => Value::Bool(self.g.add(Op::Not(n), span)),
+                Value::Error => Value::Error,
+                other => self.type_error(x.sp, "`!` applies to conditions, not to", &other),
+            },
+            ExprKind::Bin(op, a, b) => self.binary(*op, a, b, e.sp),
+            ExprKind::Call(f, args) => self.call(*f, args, e.sp),
+            ExprKind::If(c, then, els) => self.if_else(c, then, els.as_deref()),
+            ExprKind::Block(b) => self.block(b),
+            ExprKind::Array(elems) => {
+                let mut out = Vec::with_capacity(elems.len());
+                let mut ok = true;
+                for x in elems {
+                    match self.float(x) {
+                        Some(n) => out.push(n),
+                        None => ok = false,
+                    }
+                }
+                if ok {
+                    Value::Array(out)
+                } else {
+                    Value::Error
+                }
+            }
+            ExprKind::Repeat(x, len) => {
+                let (v, n) = (self.float(x), self.int(len));
+                match (v, n) {
+                    (Some(v), Some(n)) if (0..=MAX_ARRAY).contains(&n) => {
+                        Value::Array(vec![v; n as usize])
+                    }
+                    (Some(_), Some(n)) => {
+                        self.errs.push(
+                            len.sp,
+                            format!("array length {n} is out of range 0..={MAX_ARRAY}"),
+                        );
+                        Value::Error
+                    }
+                    _ => Value::Error,
+                }
+            }
+            ExprKind::Cast(x, f) => {
+                if *f != self.float {
+                    self.errs.push(
+                        e.sp,
+                        format!(
+                            "cast to `{}` in an `{}` vector field",
+                            f.name(),
+                            self.float.name()
+                        ),
+                    );
+                    return Value::Error;
+                }
+                match self.expr(x) {
+                    Value::Int(i) => Value::Float(self.g.constant(i as f64, span)),
+                    Value::Float(n) => Value::Float(n),
+                    Value::Error => Value::Error,
+                    other => self.type_error(x.sp, "cannot cast", &other),
+                }
+            }
+        }
+    }
+
+    fn type_error(&mut self, sp: Sp, what: &str, v: &Value) -> Value {
+        self.errs.push(sp, format!("{what} {}", v.describe()));
+        Value::Error
+    }
+
+    fn index(&mut self, base: &Expr, idx: &Expr) -> Value {
+        let Some(i) = self.int(idx) else {
+            self.expr(base);
+            return Value::Error;
+        };
+        // Index a variable in place rather than copying its array.
+        let (elem, len, name) = match var_name(base) {
+            Some(n) => {
+                let name = n.to_string();
+                match self.lookup(&name).map(|b| &b.value) {
+                    Some(Value::Array(a)) => (
+                        usize::try_from(i).ok().and_then(|i| a.get(i).copied()),
+                        a.len(),
+                        name,
+                    ),
+                    _ => return self.index_value(base, i, idx.sp),
+                }
+            }
+            _ => return self.index_value(base, i, idx.sp),
+        };
+        match elem {
+            Some(n) => Value::Float(n),
+            None => {
+                self.errs.push(
+                    idx.sp,
+                    format!("index {i} is out of bounds for `{name}` of length {len}"),
+                );
+                Value::Error
+            }
+        }
+    }
+
+    fn index_value(&mut self, base: &Expr, i: i64, isp: Sp) -> Value {
+        match self.expr(base) {
+            Value::Array(a) => match usize::try_from(i).ok().and_then(|i| a.get(i).copied()) {
+                Some(n) => Value::Float(n),
+                None => {
+                    self.errs.push(
+                        isp,
+                        format!(
+                            "index {i} is out of bounds for an array of length {}",
+                            a.len()
+                        ),
+                    );
+                    Value::Error
+                }
+            },
+            Value::Error => Value::Error,
+            other => self.type_error(base.sp, "cannot index", &other),
+        }
+    }
+
+    fn int_arith(&mut self, op: BinOp, a: i64, b: i64, sp: Sp) -> Option<i64> {
+        let r = match op {
+            BinOp::Arith(Binary::Add) => a.checked_add(b),
+            BinOp::Arith(Binary::Sub) => a.checked_sub(b),
+            BinOp::Arith(Binary::Mul) => a.checked_mul(b),
+            BinOp::Arith(Binary::Div) => a.checked_div(b),
+            BinOp::Rem => a.checked_rem(b),
+            _ => None,
+        };
+        if r.is_none() {
+            self.errs.push(
+                sp,
+                "integer overflow or division by zero in a constant expression",
+            );
+        }
+        r
+    }
+
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, sp: Sp) -> Value {
+        let (x, y) = (self.expr(a), self.expr(b));
+        let span = sp.lo;
+        match (op, x, y) {
+            (_, Value::Error, _) | (_, _, Value::Error) => Value::Error,
+            (BinOp::Arith(o), Value::Float(x), Value::Float(y)) => {
+                Value::Float(self.g.add(Op::Binary(o, x, y), span))
+            }
+            (BinOp::Arith(_) | BinOp::Rem, Value::Int(x), Value::Int(y)) => {
+                match self.int_arith(op, x, y, sp) {
+                    Some(r) => Value::Int(r),
+                    None => Value::Error,
+                }
+            }
+            (BinOp::Cmp(c), Value::Float(x), Value::Float(y)) => {
+                Value::Bool(self.g.cmp(c, x, y, span))
+            }
+            (BinOp::Cmp(c), Value::Int(x), Value::Int(y)) => Value::Bool(
+                self.g
+                    .intern(Op::Bool(crate::ir::eval_cmp(c, x as f64, y as f64)), span),
+            ),
+            (BinOp::And, Value::Bool(x), Value::Bool(y)) => {
+                Value::Bool(self.g.add(Op::And(x, y), span))
+            }
+            (BinOp::Or, Value::Bool(x), Value::Bool(y)) => {
+                Value::Bool(self.g.add(Op::Or(x, y), span))
+            }
+            (BinOp::Rem, Value::Float(_), Value::Float(_)) => {
+                self.errs.push(
+                    sp,
+                    "`%` is supported only on integer constants, not on floats",
+                );
+                Value::Error
+            }
+            (BinOp::Arith(_) | BinOp::Rem | BinOp::Cmp(_), Value::Int(i), Value::Float(_)) => {
+                self.mixing(a.sp, i)
+            }
+            (BinOp::Arith(_) | BinOp::Rem | BinOp::Cmp(_), Value::Float(_), Value::Int(i)) => {
+                self.mixing(b.sp, i)
+            }
+            (BinOp::And | BinOp::Or, x, y) => {
+                let bad = if matches!(x, Value::Bool(_)) {
+                    (b.sp, y)
+                } else {
+                    (a.sp, x)
+                };
+                self.type_error(bad.0, "`&&` and `||` combine comparisons, not", &bad.1)
+            }
+            (_, x, y) => {
+                let bad = if matches!(x, Value::Float(_) | Value::Int(_)) {
+                    (b.sp, y)
+                } else {
+                    (a.sp, x)
+                };
+                self.type_error(
+                    bad.0,
+                    "arithmetic and comparisons apply to scalars, not to",
+                    &bad.1,
+                )
+            }
+        }
+    }
+
+    fn mixing(&mut self, sp: Sp, i: i64) -> Value {
+        self.errs.push(sp, format!("cannot mix the integer `{i}` with a float: Rust has no implicit conversion; write `{i}.0`, or convert with `as {}`", self.float.name()));
+        Value::Error
+    }
+
+    fn call(&mut self, f: Func, args: &[Expr], sp: Sp) -> Value {
+        let span = sp.lo;
+        let x = args.first().and_then(|a| self.float(a));
+        let v = match f {
+            Func::Unary(u) => x.map(|x| self.g.unary(u, x, span)),
+            Func::Recip => x.map(|x| {
+                let one = self.g.constant(1.0, span);
+                self.g.div(one, x, span)
+            }),
+            Func::Binary(b) => {
+                let y = args.get(1).and_then(|a| self.float(a));
+                x.zip(y).map(|(x, y)| self.g.add(Op::Binary(b, x, y), span))
+            }
+            Func::Powi => {
+                let n = match args.get(1).map(|a| (self.expr(a), a.sp)) {
+                    Some((Value::Int(n), nsp)) => match i32::try_from(n) {
+                        Ok(n) => Some(n),
+                        Err(_) => {
+                            self.errs
+                                .push(nsp, "the exponent of `powi` must fit in i32");
+                            None
+                        }
+                    },
+                    Some((Value::Error, _)) | None => None,
+                    Some((other, nsp)) => {
+                        self.errs.push(nsp, format!("`powi` takes a constant integer exponent, found {}; use `powf` for a float exponent", other.describe()));
+                        None
+                    }
+                };
+                x.zip(n).map(|(x, n)| self.g.add(Op::Powi(x, n), span))
+            }
+        };
+        v.map_or(Value::Error, Value::Float)
+    }
+
+    fn if_else(&mut self, c: &Expr, then: &Block, els: Option<&Expr>) -> Value {
+        let cond = match self.expr(c) {
+            Value::Bool(n) => n,
+            Value::Error => return Value::Error,
+            other => {
+                return self.type_error(
+                    c.sp,
+                    "the condition of `if` must be a comparison, found",
+                    &other,
+                )
+            }
+        };
+        if let Op::Bool(b) = self.g.op(cond) {
+            // Known at compile time (e.g. on a loop variable): only one branch exists.
+            return if b {
+                self.block(then)
+            } else {
+                els.map_or(Value::Unit, |e| self.expr(e))
+            };
+        }
+        let snapshot = self.scopes.clone();
+        let vt = self.block(then);
+        let then_scopes = std::mem::replace(&mut self.scopes, snapshot);
+        let ve = els.map_or(Value::Unit, |e| self.expr(e));
+        let span = c.sp.lo;
+        for (s, st) in then_scopes.into_iter().enumerate() {
+            for (i, bt) in st.into_iter().enumerate() {
+                let be = self.scopes[s][i].value.clone();
+                if bt.value != be {
+                    let merged = self.merge(cond, bt.value, be, c.sp, span);
+                    self.scopes[s][i].value = merged;
+                }
+            }
+        }
+        self.merge(cond, vt, ve, c.sp, span)
+    }
+
+    fn merge(&mut self, c: NodeId, a: Value, b: Value, sp: Sp, span: proc_macro2::Span) -> Value {
+        match (a, b) {
+            (Value::Float(a), Value::Float(b)) => Value::Float(self.g.select(c, a, b, span)),
+            (Value::Array(a), Value::Array(b)) if a.len() == b.len() => Value::Array(
+                a.into_iter()
+                    .zip(b)
+                    .map(|(x, y)| self.g.select(c, x, y, span))
+                    .collect(),
+            ),
+            (Value::Bool(a), Value::Bool(b)) => {
+                let ta = self.g.add(Op::And(c, a), span);
+                let nc = self.g.add(Op::Not(c), span);
+                let tb = self.g.add(Op::And(nc, b), span);
+                Value::Bool(self.g.add(Op::Or(ta, tb), span))
+            }
+            (Value::Unit, Value::Unit) => Value::Unit,
+            (Value::Int(a), Value::Int(b)) if a == b => Value::Int(a),
+            (Value::Error, _) | (_, Value::Error) => Value::Error,
+            (a, b) => {
+                self.errs.push(sp, format!("the branches of this `if` produce different kinds of values ({} and {}); an integer can only differ between branches decided at compile time", a.describe(), b.describe()));
+                Value::Error
+            }
+        }
+    }
+}
+
+/// The variable an indexing base names (`y` or `*y`).
+fn var_name(e: &Expr) -> Option<&proc_macro2::Ident> {
+    match &e.kind {
+        ExprKind::Var(n) => Some(n),
+        ExprKind::Deref(inner) => var_name(inner),
+        _ => None,
+    }
+}

@@ -1,0 +1,72 @@
+//! Constant step size: the steps end at `t0 + n·dt0`.
+//!
+//! The step ends are computed as `t0 + n·dt0`, not by adding `dt0` to the last
+//! end, so rounding does not accumulate over many steps (the final step is
+//! clipped to `t1` as in Diffrax). Every computed step is accepted; a step
+//! that could not be computed ends the solve with an error.
+
+use super::{clip_to_end, ControllerInit, Decision, StepAttempt, StepSizeController};
+use crate::{Error, InvalidArgument, Scalar, State, Term};
+
+/// Steps of a fixed size `dt0` (Diffrax's `ConstantStepSize`).
+///
+/// # Examples
+///
+/// ```
+/// use ode_runtime::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
+/// use ode_runtime::{controller::ConstantStepSize, solver::explicit::Euler};
+/// let term = FnTerm::new(|_t: f64, _y: &SVector<f64, 1>| SVector::from([1.0]));
+/// let sol = diffeqsolve(&term, &Euler, 0.0, 1.0, Some(0.25), SVector::from([0.0]),
+///     &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none()).unwrap();
+/// assert_eq!(sol.stats.num_accepted_steps, 4);
+/// assert!((sol.y[0] - 1.0).abs() < 1e-15);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConstantStepSize;
+
+/// The state of [`ConstantStepSize`]: the step size and the index of the step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConstantStepSizeState<T> {
+    /// The signed step size.
+    pub dt: T,
+    /// The number of accepted steps so far.
+    pub n: u64,
+}
+
+impl<T: Scalar, Y: State<T>> StepSizeController<T, Y> for ConstantStepSize {
+    type ControllerState = ConstantStepSizeState<T>;
+
+    fn init<Tm: Term<T, Y>>(
+        &self,
+        _term: &Tm,
+        t0: T,
+        t1: T,
+        _y0: &Y,
+        dt0: Option<T>,
+        _error_order: Option<u32>,
+    ) -> Result<ControllerInit<T, Self::ControllerState>, Error> {
+        let dt = dt0.ok_or(InvalidArgument::MissingDt0)?;
+        Ok(ControllerInit {
+            t_next: clip_to_end(t0, t0, t0 + dt, t1, true),
+            state: ConstantStepSizeState { dt, n: 0 },
+            vf_evals: 0,
+        })
+    }
+
+    fn adapt(
+        &self,
+        a: &StepAttempt<'_, T, Y>,
+        state: &Self::ControllerState,
+    ) -> Result<Decision<T, Self::ControllerState>, Error> {
+        let n = state.n + 1;
+        // u64 → f64 is exact below 2⁵³ steps, far beyond any max_steps.
+        let t_next = a.t_start + state.dt * <T as Scalar>::from_f64((n + 1) as f64);
+        Ok(Decision {
+            accept: true,
+            next_t0: a.t1,
+            next_t1: clip_to_end(a.t_start, a.t1, t_next, a.t_end, true),
+            made_jump: false,
+            state: ConstantStepSizeState { dt: state.dt, n },
+        })
+    }
+}

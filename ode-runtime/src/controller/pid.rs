@@ -1,0 +1,460 @@
+//! The PID step-size controller, as Diffrax's `PIDController`.
+//!
+//! With `ε` the [`ErrorNorm`] of the scaled error estimate, a step is kept if
+//! `ε < 1`, and the next step is
+//!
+//! ```text
+//! h_{n+1} = h_n · clip(safety · ε_n^(−β₁/k) · ε_{n−1}^(−β₂/k) · ε_{n−2}^(−β₃/k),
+//!                      factormin, factormax)
+//! ```
+//!
+//! with `β₁ = icoeff + pcoeff + dcoeff`, `β₂ = −(pcoeff + 2 dcoeff)`,
+//! `β₃ = dcoeff`, `k` the solver's error order; after a rejection the factor
+//! is at most `safety` and at least `factormin`. The defaults (`pcoeff 0`,
+//! `icoeff 1`, `dcoeff 0`: the I controller) and all conventions are Diffrax's,
+//! so step counts are comparable. A failed attempt (non-finite values, an
+//! implicit stage that did not converge) counts as an infinite error: it is
+//! rejected and the step shrinks by `factormin`.
+//!
+//! References: Hairer, Nørsett & Wanner, *Solving ODEs I*, §II.4 (I control,
+//! initial step); Hairer & Wanner, *Solving ODEs II*, §IV.2 (PI control);
+//! Söderlind, *Digital filters in adaptive time-stepping*, ACM TOMS 29 (2003).
+
+// Negated comparisons are deliberate: a NaN must fail every range check.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+use super::{
+    clip_to_end, direction, select_initial_step, ControllerInit, Decision, ErrorNorm, RmsNorm,
+    StepAttempt, StepSizeController,
+};
+use crate::{Error, InvalidArgument, Scalar, State, Term};
+
+/// Adaptive step sizes from an embedded error estimate (Diffrax's
+/// `PIDController`). Fields are public as in Diffrax; the constructor and the
+/// `with_*` methods validate, and so does every solve.
+///
+/// `step_ts`: times the steps must also end at (clipped to, not interpolated).
+/// `jump_ts`: discontinuities of the vector field; a step ends one ulp before
+/// one and the next starts on it afresh (the FSAL derivative is recomputed),
+/// so neither evaluates the vector field across it. Both must be
+/// monotone in the direction of integration; entries outside the span are
+/// ignored.
+///
+/// # Examples
+///
+/// ```
+/// use ode_runtime::controller::{MaxNorm, PidController};
+/// let pid = PidController::new(1e-6f64, 1e-8).unwrap()
+///     .with_pcoeff(0.4).unwrap()
+///     .with_dtmax(0.5).unwrap()
+///     .with_norm(MaxNorm);
+/// assert!((pid.safety - 0.9).abs() < 1e-15);
+/// assert!(PidController::new(-1.0, 1e-8).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PidController<'a, T, N = RmsNorm> {
+    /// Relative tolerance.
+    pub rtol: T,
+    /// Absolute tolerance.
+    pub atol: T,
+    /// Proportional coefficient (default 0).
+    pub pcoeff: T,
+    /// Integral coefficient (default 1).
+    pub icoeff: T,
+    /// Derivative coefficient (default 0).
+    pub dcoeff: T,
+    /// Smallest step magnitude, if any.
+    pub dtmin: Option<T>,
+    /// Largest step magnitude, if any.
+    pub dtmax: Option<T>,
+    /// With `dtmin`: clip steps to `dtmin` (and accept them) if `true`, fail
+    /// with [`Error::StepSizeBelowDtmin`] if `false`. Default `true`.
+    pub force_dtmin: bool,
+    /// Smallest factor a step shrinks by (default 0.2).
+    pub factormin: T,
+    /// Largest factor a step grows by (default 10).
+    pub factormax: T,
+    /// Safety factor (default 0.9).
+    pub safety: T,
+    /// The error norm (default [`RmsNorm`]).
+    pub norm: N,
+    /// Times steps must end at.
+    pub step_ts: &'a [T],
+    /// Discontinuities of the vector field.
+    pub jump_ts: &'a [T],
+}
+
+/// The state of a [`PidController`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PidState<T> {
+    /// `1/ε` of the last accepted step.
+    pub prev_inv_scaled_error: T,
+    /// `1/ε` of the one before.
+    pub prev_prev_inv_scaled_error: T,
+    /// The step is at `dtmin`: keep the next one whatever its error.
+    pub keep_next_step: bool,
+    /// Index of the first `step_ts` entry after the current time.
+    pub next_step_ts: usize,
+    /// Index of the first `jump_ts` entry after the current time.
+    pub next_jump_ts: usize,
+    /// The pending attempt ends at a `jump_ts` entry.
+    pub ends_at_jump: bool,
+}
+
+impl<'a, T: Scalar> PidController<'a, T, RmsNorm> {
+    /// A controller with Diffrax's defaults and the given tolerances.
+    pub fn new(rtol: T, atol: T) -> Result<Self, Error> {
+        let c = <T as Scalar>::from_f64;
+        let pid = Self {
+            rtol,
+            atol,
+            pcoeff: T::zero(),
+            icoeff: T::one(),
+            dcoeff: T::zero(),
+            dtmin: None,
+            dtmax: None,
+            force_dtmin: true,
+            factormin: c(0.2),
+            factormax: c(10.0),
+            safety: c(0.9),
+            norm: RmsNorm,
+            step_ts: &[],
+            jump_ts: &[],
+        };
+        pid.validate()?;
+        Ok(pid)
+    }
+}
+
+impl<'a, T: Scalar, N> PidController<'a, T, N> {
+    /// Checks every field except the step and jump times (which need the
+    /// direction of integration and are checked by the solve).
+    pub fn validate(&self) -> Result<(), Error> {
+        use InvalidArgument::*;
+        let ok = |x: T| x.finite();
+        if !(ok(self.rtol) && self.rtol >= T::zero()) {
+            return Err(NegativeRtol.into());
+        }
+        if !(ok(self.atol) && self.atol >= T::zero()) {
+            return Err(NegativeAtol.into());
+        }
+        if self.rtol == T::zero() && self.atol == T::zero() {
+            return Err(ZeroTolerances.into());
+        }
+        if let Some(dtmax) = self.dtmax {
+            if !(dtmax > T::zero()) {
+                return Err(InvalidDtmax.into());
+            }
+        }
+        if let Some(dtmin) = self.dtmin {
+            let above_max = self.dtmax.is_some_and(|m| dtmin > m);
+            if !(ok(dtmin) && dtmin >= T::zero()) || above_max {
+                return Err(InvalidDtmin.into());
+            }
+        }
+        let coeffs_ok = ok(self.pcoeff)
+            && ok(self.icoeff)
+            && ok(self.dcoeff)
+            && self.pcoeff + self.icoeff + self.dcoeff > T::zero()
+            && ok(self.safety)
+            && self.safety > T::zero()
+            && self.safety <= T::one()
+            && ok(self.factormin)
+            && self.factormin > T::zero()
+            && self.factormin <= T::one()
+            && ok(self.factormax)
+            && self.factormax >= T::one();
+        if !coeffs_ok {
+            return Err(InvalidControllerCoefficient.into());
+        }
+        Ok(())
+    }
+
+    fn checked(self) -> Result<Self, Error> {
+        self.validate().map(|()| self)
+    }
+
+    /// Sets `pcoeff`.
+    pub fn with_pcoeff(mut self, pcoeff: T) -> Result<Self, Error> {
+        self.pcoeff = pcoeff;
+        self.checked()
+    }
+    /// Sets `icoeff`.
+    pub fn with_icoeff(mut self, icoeff: T) -> Result<Self, Error> {
+        self.icoeff = icoeff;
+        self.checked()
+    }
+    /// Sets `dcoeff`.
+    pub fn with_dcoeff(mut self, dcoeff: T) -> Result<Self, Error> {
+        self.dcoeff = dcoeff;
+        self.checked()
+    }
+    /// Sets `dtmin`.
+    pub fn with_dtmin(mut self, dtmin: T) -> Result<Self, Error> {
+        self.dtmin = Some(dtmin);
+        self.checked()
+    }
+    /// Sets `dtmax`.
+    pub fn with_dtmax(mut self, dtmax: T) -> Result<Self, Error> {
+        self.dtmax = Some(dtmax);
+        self.checked()
+    }
+    /// Sets `force_dtmin`.
+    pub fn with_force_dtmin(mut self, force: bool) -> Self {
+        self.force_dtmin = force;
+        self
+    }
+    /// Sets `factormin`.
+    pub fn with_factormin(mut self, factormin: T) -> Result<Self, Error> {
+        self.factormin = factormin;
+        self.checked()
+    }
+    /// Sets `factormax`.
+    pub fn with_factormax(mut self, factormax: T) -> Result<Self, Error> {
+        self.factormax = factormax;
+        self.checked()
+    }
+    /// Sets `safety`.
+    pub fn with_safety(mut self, safety: T) -> Result<Self, Error> {
+        self.safety = safety;
+        self.checked()
+    }
+    /// Sets the times steps must end at.
+    pub fn with_step_ts(mut self, step_ts: &'a [T]) -> Self {
+        self.step_ts = step_ts;
+        self
+    }
+    /// Sets the discontinuities of the vector field.
+    pub fn with_jump_ts(mut self, jump_ts: &'a [T]) -> Self {
+        self.jump_ts = jump_ts;
+        self
+    }
+    /// Replaces the error norm.
+    pub fn with_norm<N2>(self, norm: N2) -> PidController<'a, T, N2> {
+        PidController {
+            rtol: self.rtol,
+            atol: self.atol,
+            pcoeff: self.pcoeff,
+            icoeff: self.icoeff,
+            dcoeff: self.dcoeff,
+            dtmin: self.dtmin,
+            dtmax: self.dtmax,
+            force_dtmin: self.force_dtmin,
+            factormin: self.factormin,
+            factormax: self.factormax,
+            safety: self.safety,
+            norm,
+            step_ts: self.step_ts,
+            jump_ts: self.jump_ts,
+        }
+    }
+
+    /// Clips `dt` (a magnitude) to `[dtmin, dtmax]`.
+    fn clip_dt(&self, mut dt: T) -> T {
+        if let Some(m) = self.dtmax {
+            dt = dt.min(m);
+        }
+        if let Some(m) = self.dtmin {
+            dt = dt.max(m);
+        }
+        dt
+    }
+
+    /// Moves `idx` past the entries of `ts` at or before `t`, then clips
+    /// `t_next` to the first entry after `t`. Returns `(idx, t_next, clipped)`.
+    fn clip_to_ts(ts: &[T], mut idx: usize, t: T, t_next: T, dir: T) -> (usize, T, bool) {
+        // Entries at or before t are behind us.
+        while let Some(&s) = ts.get(idx) {
+            if (s - t) * dir > T::zero() {
+                break;
+            }
+            idx += 1;
+        }
+        match ts.get(idx) {
+            Some(&s) if (t_next - s) * dir >= T::zero() => (idx, s, true),
+            _ => (idx, t_next, false),
+        }
+    }
+}
+
+fn monotone<T: Scalar>(ts: &[T], dir: T) -> bool {
+    ts.iter().all(|t| t.finite()) && ts.windows(2).all(|w| (w[1] - w[0]) * dir >= T::zero())
+}
+
+/// One ulp before a discontinuity in the direction of integration, so the
+/// step's last stage sees the vector field's limit from the side it came from.
+#[inline(always)]
+fn before_jump<T: Scalar>(t: T, at_jump: bool, dir: T) -> T {
+    if at_jump {
+        t.next_after(dir < T::zero())
+    } else {
+        t
+    }
+}
+
+/// Clamps with NaN going to the lower bound (an undefined factor shrinks).
+#[inline(always)]
+fn clamp<T: Scalar>(x: T, lo: T, hi: T) -> T {
+    if !(x >= lo) {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    }
+}
+
+impl<T: Scalar, Y: State<T>, N: ErrorNorm<T, Y>> StepSizeController<T, Y>
+    for PidController<'_, T, N>
+{
+    type ControllerState = PidState<T>;
+
+    fn init<Tm: Term<T, Y>>(
+        &self,
+        term: &Tm,
+        t0: T,
+        t1: T,
+        y0: &Y,
+        dt0: Option<T>,
+        error_order: Option<u32>,
+    ) -> Result<ControllerInit<T, PidState<T>>, Error> {
+        self.validate()?;
+        let error_order = error_order.ok_or(InvalidArgument::NoErrorEstimate)?;
+        let dir = direction(t0, t1);
+        if !(monotone(self.step_ts, dir) && monotone(self.jump_ts, dir)) {
+            return Err(InvalidArgument::StepTsInvalid.into());
+        }
+        let (dt, vf_evals) = match dt0 {
+            Some(dt) => (dt.abs(), 0),
+            None => select_initial_step(
+                term,
+                t0,
+                dir,
+                y0,
+                error_order,
+                self.rtol,
+                self.atol,
+                &self.norm,
+            ),
+        };
+        let t_next = t0 + dir * self.clip_dt(dt);
+        let (next_step_ts, t_next, _) = Self::clip_to_ts(self.step_ts, 0, t0, t_next, dir);
+        let (next_jump_ts, t_next, ends_at_jump) =
+            Self::clip_to_ts(self.jump_ts, 0, t0, t_next, dir);
+        let t_jump = before_jump(t_next, ends_at_jump, dir);
+        let t_next = clip_to_end(t0, t0, t_jump, t1, true);
+        // A jump within the end whisker is the end of the solve, not a jump.
+        let ends_at_jump = ends_at_jump && t_next == t_jump;
+        Ok(ControllerInit {
+            t_next,
+            state: PidState {
+                prev_inv_scaled_error: T::one(),
+                prev_prev_inv_scaled_error: T::one(),
+                keep_next_step: false,
+                next_step_ts,
+                next_jump_ts,
+                ends_at_jump,
+            },
+            vf_evals,
+        })
+    }
+
+    fn adapt(
+        &self,
+        a: &StepAttempt<'_, T, Y>,
+        s: &PidState<T>,
+    ) -> Result<Decision<T, PidState<T>>, Error> {
+        let c = <T as Scalar>::from_f64;
+        let error_order = a.error_order.ok_or(InvalidArgument::NoErrorEstimate)?;
+        let dir = direction(a.t_start, a.t_end);
+        let scaled_error = if a.failed {
+            T::MAX + T::MAX
+        } else {
+            let err = a.y_error.ok_or(InvalidArgument::NoErrorEstimate)?;
+            let e = self.norm.scaled_norm(err, a.y0, a.y1, self.rtol, self.atol);
+            if !(e >= T::zero()) {
+                T::MAX + T::MAX
+            } else {
+                e
+            }
+        };
+        let mut keep = !a.failed && scaled_error < T::one();
+        if self.dtmin.is_some() {
+            // A step clipped to dtmin is kept whatever its error.
+            keep = keep || (!a.failed && s.keep_next_step);
+        }
+        let mut inv = T::one() / scaled_error;
+
+        let k = c(f64::from(error_order.max(1)));
+        let coeff1 = (self.icoeff + self.pcoeff + self.dcoeff) / k;
+        let coeff2 = -(self.pcoeff + c(2.0) * self.dcoeff) / k;
+        let coeff3 = self.dcoeff / k;
+        let pow = |x: T, e: T| if e == T::zero() { T::one() } else { x.powf(e) };
+        let factor1 = pow(inv, coeff1);
+        let factor2 = pow(s.prev_inv_scaled_error, coeff2);
+        let factor3 = pow(s.prev_prev_inv_scaled_error, coeff3);
+        let (fmin, fmax) = if keep {
+            (T::one(), self.factormax)
+        } else {
+            (self.factormin, self.safety)
+        };
+        let factor = clamp(self.safety * factor1 * factor2 * factor3, fmin, fmax);
+        let mut dt = (a.t1 - a.t0).abs() * factor;
+
+        // A failed or error-free step must not steer the P and D terms.
+        if inv == T::zero() || !inv.finite() {
+            inv = T::one();
+        }
+
+        let mut keep_next_step = s.keep_next_step;
+        if let Some(m) = self.dtmax {
+            dt = dt.min(m);
+        }
+        if let Some(dtmin) = self.dtmin {
+            if !self.force_dtmin && dt < dtmin {
+                return Err(Error::StepSizeBelowDtmin {
+                    t: a.t0.to_f64(),
+                    dt: dt.to_f64(),
+                });
+            }
+            keep_next_step = dt <= dtmin || (keep_next_step && factor == T::one());
+            dt = dt.max(dtmin);
+        }
+
+        let made_jump = keep && s.ends_at_jump;
+        let next_t0 = match (keep, made_jump) {
+            (false, _) => a.t0,
+            // The step ended one ulp before the discontinuity; start on it.
+            (true, true) => a.t1.next_after(dir > T::zero()),
+            (true, false) => a.t1,
+        };
+        let next_t1 = next_t0 + dir * dt;
+        let (next_step_ts, next_t1, _) =
+            Self::clip_to_ts(self.step_ts, s.next_step_ts, next_t0, next_t1, dir);
+        let (next_jump_ts, next_t1, ends_at_jump) =
+            Self::clip_to_ts(self.jump_ts, s.next_jump_ts, next_t0, next_t1, dir);
+        let t_jump = before_jump(next_t1, ends_at_jump, dir);
+        let next_t1 = clip_to_end(a.t_start, next_t0, t_jump, a.t_end, keep);
+        let ends_at_jump = ends_at_jump && next_t1 == t_jump;
+
+        let (prev, prev_prev) = if keep {
+            (inv, s.prev_inv_scaled_error)
+        } else {
+            (s.prev_inv_scaled_error, s.prev_prev_inv_scaled_error)
+        };
+        Ok(Decision {
+            accept: keep,
+            next_t0,
+            next_t1,
+            made_jump,
+            state: PidState {
+                prev_inv_scaled_error: prev,
+                prev_prev_inv_scaled_error: prev_prev,
+                keep_next_step,
+                next_step_ts,
+                next_jump_ts,
+                ends_at_jump,
+            },
+        })
+    }
+}

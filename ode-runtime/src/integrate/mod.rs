@@ -1,0 +1,18 @@
+//! Solving an initial value problem: the step loop and its driver.
+//!
+//! [`diffeqsolve`] is the entry point (Diffrax's `diffeqsolve`): it validates
+//! the arguments, runs an [`Integrator`] to `t1` and saves what [`SaveAt`]
+//! asks for into the caller's buffers. The [`Integrator`] is the step loop
+//! itself, a resumable state machine, public so that adjoints and users can
+//! drive it step by step and replay it from a stored [`LoopState`].
+//!
+//! [`SaveAt`]: crate::SaveAt
+
+mod diffeqsolve;
+mod integrator;
+
+pub use diffeqsolve::{diffeqsolve, Solution};
+pub use integrator::{
+    AcceptedStep, AcceptedStepOf, Advance, Integrator, LoopState, LoopStateOf, Stats,
+    MAX_CONSECUTIVE_FAILURES,
+};
