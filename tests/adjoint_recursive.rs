@@ -473,3 +473,139 @@ fn p4_matches_the_reference_gradient() {
     }
     println!("P4: worst relative error {worst:.2e}, {:?}", g.stats);
 }
+
+/// P6 of PROBLEMS.md: the heat equation on 32 interior points, p = [D].
+#[ode_system]
+fn heat32(_t: f64, y: &[f64; 32], p: &[f64; 1]) -> [f64; 32] {
+    const N: usize = 32;
+    let k = p[0] * 33.0 * 33.0;
+    let mut out = [0.0; N];
+    out[0] = k * (-2.0 * y[0] + y[1]);
+    for i in 1..31 {
+        out[i] = k * (y[i - 1] - 2.0 * y[i] + y[i + 1]);
+    }
+    out[31] = k * (y[30] - 2.0 * y[31]);
+    out
+}
+
+fn heat32_y0() -> SVector<f64, 32> {
+    let h = 1.0 / 33.0;
+    SVector::from_fn(|i, _| {
+        let x = (i + 1) as f64 * h;
+        (std::f64::consts::PI * x).sin() + 0.5 * (3.0 * std::f64::consts::PI * x).sin()
+    })
+}
+
+/// P6 with Tsit5: the exact gradient of the discrete solution is not the
+/// gradient of the ODE's solution. Tsit5 runs at its stability limit on the
+/// fast modes, which y0 does not excite but its cotangent does, so dL/dy0 of
+/// the computed solution is some 1e5 where the ODE's is 0.075. Replaying the
+/// same steps with `StepTo` confirms by finite differences that this is the
+/// discrete solve's true derivative, not an adjoint error.
+#[test]
+fn p6_with_tsit5_differentiates_the_discrete_solution() {
+    type Y = SVector<f64, 32>;
+    let params = SVector::from([0.1]);
+    let term = OdeTerm::new(&Heat32, params);
+    let pid = PidController::new(1e-6, 1e-8).unwrap();
+    let ones = Y::repeat(1.0);
+
+    let mut slots = [Slot::EMPTY; 16];
+    let adjoint = RecursiveCheckpointAdjoint::forward(
+        &term,
+        &Tsit5,
+        &pid,
+        0.0,
+        0.5,
+        Some(1e-3),
+        heat32_y0(),
+        &[],
+        &mut [],
+        4096,
+        &mut slots,
+    )
+    .unwrap();
+    let loss = adjoint.y1().sum();
+    assert!((loss - 12.862925929730096).abs() < 1e-4 * 12.86, "{loss}");
+    let g = adjoint.backward(&[], &ones).unwrap();
+    println!(
+        "P6 Tsit5: dL/dy0[0..2] = [{:e}, {:e}] (ODE: [0.0753, 0.1498]), dL/dD = {} (ODE: -65.08), {:?}",
+        g.y0[0], g.y0[1], g.params[0], g.stats
+    );
+    assert!(g.y0.amax() > 1e3, "expected the stability-limit blow-up");
+
+    // The same steps again, given explicitly.
+    let mut t_steps = [0.0; 200];
+    let mut y_steps = [Y::zeros(); 200];
+    let sol = diffeqsolve(
+        &term,
+        &Tsit5,
+        0.0,
+        0.5,
+        Some(1e-3),
+        heat32_y0(),
+        &SaveAt::steps(),
+        &pid,
+        4096,
+        &mut SaveBuffers::new(&mut t_steps[1..], &mut y_steps),
+    )
+    .unwrap();
+    let grid = &t_steps[..=sol.num_saved];
+    let step_to = odegrad::controller::StepTo::new(grid);
+    let solve_loss = |y0: Y, d: f64| {
+        let term = OdeTerm::new(&Heat32, SVector::from([d]));
+        let sol = diffeqsolve(
+            &term,
+            &Tsit5,
+            0.0,
+            0.5,
+            None,
+            y0,
+            &SaveAt::nothing(),
+            &step_to,
+            4096,
+            &mut SaveBuffers::none(),
+        )
+        .unwrap();
+        sol.y.sum()
+    };
+    let mut slots = [Slot::EMPTY; 16];
+    let replayed = RecursiveCheckpointAdjoint::forward(
+        &term,
+        &Tsit5,
+        &step_to,
+        0.0,
+        0.5,
+        None,
+        heat32_y0(),
+        &[],
+        &mut [],
+        4096,
+        &mut slots,
+    )
+    .unwrap()
+    .backward(&[], &ones)
+    .unwrap();
+    for i in 0..32 {
+        assert_close(replayed.y0[i], g.y0[i], 1e-12, "StepTo replay");
+    }
+    let y0 = heat32_y0();
+    for i in [0, 1, 7, 16] {
+        // L is linear in y0, so the difference quotient is exact up to
+        // rounding for any step.
+        let e = 1e-3;
+        let (mut yp, mut ym) = (y0, y0);
+        yp[i] += e;
+        ym[i] -= e;
+        let fd = (solve_loss(yp, 0.1) - solve_loss(ym, 0.1)) / (2.0 * e);
+        assert_close(g.y0[i], fd, 1e-6, "P6 discrete dL/dy0");
+    }
+    // The unstable modes amplify rounding errors to about 1e-9 in the loss,
+    // so the difference quotient needs a large step (measured: 6.5e-7
+    // relative at e = 1e-4, worse for smaller and larger e).
+    let e = 1e-4;
+    let fd = (solve_loss(y0, 0.1 + e) - solve_loss(y0, 0.1 - e)) / (2.0 * e);
+    assert_close(g.params[0], fd, 2e-6, "P6 discrete dL/dD");
+    // D excites only the smooth modes: its gradient is the ODE's.
+    assert_close(g.params[0], -65.08226411932024, 1e-5, "P6 dL/dD reference");
+}

@@ -23,6 +23,18 @@
 //! With a constant step size this is the exact derivative of the discrete
 //! solve; with an adaptive one it is the derivative at a frozen step sequence.
 //!
+//! The gradient of the computed solution is not always close to the gradient
+//! of the ODE's solution. On a stiff problem an explicit method settles at
+//! its stability limit: the step size keeps the fast modes of the solution
+//! from growing, which is enough for the forward solve because those modes
+//! are hardly present. The cotangent, though, contains them, and the
+//! transposed step amplifies them. On the heat equation P6 with Tsit5 the
+//! exact discrete `∂L/∂y0` is about 1e5 where the ODE's is 0.075 (the
+//! parameter gradient, which only sees the smooth modes, is right to 3e-7).
+//! That is the true derivative of what was computed — finite differences of
+//! the same steps agree — and useless as a derivative of the model: use an
+//! implicit solver for stiff problems.
+//!
 //! Explicit Runge–Kutta solvers only, for now: the adjoints of the implicit
 //! steps (a transposed solve with the stage matrix at the converged stages)
 //! are not written yet.
