@@ -1,5 +1,6 @@
-//! The checkpointing schedule allocates nothing: a counting global allocator
-//! watches a forward and a reverse sweep with recomputation.
+//! The checkpointing schedule and RecursiveCheckpointAdjoint allocate
+//! nothing: a counting global allocator watches a forward and a reverse sweep
+//! with recomputation, and a P1 gradient.
 //!
 //! A binary of its own, so the allocator counts only this test; it counts
 //! only allocations made on the thread that armed it, so the test harness's
@@ -9,7 +10,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
-use odegrad::Error;
+use odegrad::adjoint::RecursiveCheckpointAdjoint;
+use odegrad::nalgebra::SVector;
+use odegrad::{ode_system, Error, OdeTerm, PidController, Tsit5};
 
 struct Counting;
 
@@ -132,4 +135,43 @@ fn forward_and_reverse_sweeps_allocate_nothing() {
             "{sum} vs {expected}"
         );
     }
+}
+
+/// P1 of PROBLEMS.md.
+#[ode_system]
+fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+    let [x, z] = *y;
+    let [a, b, c, d] = *p;
+    [a * x - b * x * z, -c * z + d * x * z]
+}
+
+#[test]
+fn a_p1_gradient_allocates_nothing() {
+    let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+    let pid = PidController::new(1e-8, 1e-8).unwrap();
+    let ts: [f64; 21] = core::array::from_fn(|i| 0.5 * i as f64);
+    let (result, allocations) = allocations_in(|| {
+        let mut ys = [SVector::<f64, 2>::zeros(); 21];
+        // Fewer slots than steps, so the backward pass recomputes.
+        let mut slots = [Slot::EMPTY; 20];
+        let adjoint = RecursiveCheckpointAdjoint::forward(
+            &term,
+            &Tsit5,
+            &pid,
+            0.0,
+            10.0,
+            Some(0.01),
+            SVector::from([1.0, 1.0]),
+            &ts,
+            &mut ys,
+            4096,
+            &mut slots,
+        )?;
+        let ys_bar = ys.map(|y| 2.0 * y);
+        adjoint.backward(&ys_bar, &SVector::zeros())
+    });
+    assert_eq!(allocations, 0, "the gradient allocated");
+    let g = result.unwrap();
+    assert!(g.stats.checkpoints.recomputed_steps > 0);
+    assert!((g.y0[0] + 191.23176789678476).abs() < 1e-5 * 191.2);
 }
