@@ -367,3 +367,36 @@ fn errors_of_the_callbacks_stop_the_sweeps() {
     let result = schedule.reverse(&mut forward, &mut failing_reverse);
     assert_eq!(result.unwrap_err(), failure);
 }
+
+/// A buffer is not cleared between solves: what a previous solve left in it
+/// must not leak into the next reversal.
+#[test]
+fn a_reused_buffer_reverses_exactly() {
+    let mut slots = Slot::<Toy>::array::<6>();
+    for (round, n) in [50usize, 3, 20, 0, 7, 33].into_iter().enumerate() {
+        // A different start each round, so stale states would be wrong ones.
+        let init = Toy {
+            step: 0,
+            x: 1000 + round as u64,
+        };
+        let mut all = vec![init.clone()];
+        for k in 0..n {
+            let next = toy_step(k, &all[k]);
+            all.push(next);
+        }
+        let mut schedule = OnlineCheckpointer::new(&mut slots).unwrap();
+        let mut forward = |k: usize, s: &Toy| -> Result<Toy, Error> { Ok(toy_step(k, s)) };
+        let end = schedule.sweep(init, &mut forward, |k, _| k == n).unwrap();
+        assert_eq!(end, all[n]);
+        let mut expected = n;
+        let mut reverse = |k: usize, s: &Toy| -> Result<(), Error> {
+            expected -= 1;
+            assert_eq!(k, expected);
+            assert_eq!(*s, all[k], "round {round}, step {k}");
+            Ok(())
+        };
+        let stats = schedule.reverse(&mut forward, &mut reverse).unwrap();
+        assert_eq!(expected, 0);
+        assert_eq!(stats.reverse_steps, n);
+    }
+}

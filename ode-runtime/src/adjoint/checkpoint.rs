@@ -164,10 +164,6 @@ impl<P> Slot<P> {
         self.state.as_ref()
     }
 
-    fn clear(&mut self) {
-        *self = Self::EMPTY;
-    }
-
     /// Stores `state` as the start of step `step` at `level`.
     fn put(&mut self, step: usize, level: u32, state: P) {
         self.state = Some(state);
@@ -271,7 +267,7 @@ pub struct OnlineCheckpointer<'a, P> {
 }
 
 impl<'a, P> OnlineCheckpointer<'a, P> {
-    /// A schedule over `slots`, which are emptied first.
+    /// A schedule over `slots`. Their contents are ignored and overwritten.
     ///
     /// # Errors
     ///
@@ -284,9 +280,9 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
                 capacity: 0,
             });
         }
-        for slot in slots.iter_mut() {
-            slot.clear();
-        }
+        // Nothing is cleared: the schedule fills slots[..used] in order and
+        // treats the rest as free, whatever a previous solve left there, so
+        // starting costs nothing however large the buffer.
         let capacity = slots.len();
         Ok(Self {
             slots,
@@ -310,9 +306,10 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
         self.recorded
     }
 
-    /// The slots, in no particular order during the forward sweep.
+    /// The slots holding states, in no particular order during the forward
+    /// sweep.
     pub fn slots(&self) -> &[Slot<P>] {
-        self.slots
+        self.slots.get(..self.used).unwrap_or_default()
     }
 
     /// The counters so far.
@@ -407,16 +404,12 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
     /// Wang, Moin and Iaccarino's dynamic allocation for later states.
     fn place_wang_moin_iaccarino(&mut self) -> Option<(usize, u32)> {
         if self.used < self.capacity() {
-            let free = self.slots.iter().position(|s| s.state.is_none())?;
-            return Some((free, 0));
+            return Some((self.used, 0));
         }
         // The latest dispensable checkpoint gives way to a level-0 one.
         let mut latest_dispensable: Option<(usize, usize)> = None;
         let mut latest: Option<(usize, usize, u32)> = None;
-        for (i, slot) in self.slots.iter().enumerate() {
-            if slot.state.is_none() {
-                continue;
-            }
+        for (i, slot) in self.slots().iter().enumerate() {
             if slot.dispensable && latest_dispensable.is_none_or(|(_, s)| slot.step > s) {
                 latest_dispensable = Some((i, slot.step));
             }
@@ -434,19 +427,24 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
         if step == 0 {
             return None;
         }
-        for (i, slot) in self.slots.iter_mut().enumerate() {
-            if i != index && slot.state.is_some() && slot.step != 0 && slot.level <= level {
+        let used = self.used;
+        for (i, slot) in self.slots.iter_mut().take(used).enumerate() {
+            if i != index && slot.step != 0 && slot.level <= level {
                 slot.dispensable = true;
             }
         }
         Some((index, level.saturating_add(1)))
     }
 
-    /// Puts `state` (of step `self.recorded − 1`) into slot `index`.
+    /// Puts `state` (of step `self.recorded − 1`) into slot `index`, which
+    /// is either a used slot or the first free one.
     fn store(&mut self, index: usize, level: u32, state: P) {
         let step = self.recorded.saturating_sub(1);
+        if index > self.used {
+            return;
+        }
         if let Some(slot) = self.slots.get_mut(index) {
-            if slot.state.is_none() {
+            if index == self.used {
                 self.used += 1;
                 self.high_water = self.high_water.max(self.used);
             }
@@ -477,8 +475,10 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
         let slots = self.slots;
         // Stored states first, by step: the buffer becomes a stack whose top
         // is the latest checkpoint, and the free slots follow it.
-        slots.sort_unstable_by_key(|s| (s.state.is_none(), s.step));
         let mut used = self.used;
+        if let Some(stored) = slots.get_mut(..used) {
+            stored.sort_unstable_by_key(|s| s.step);
+        }
         let mut stats = CheckpointStats {
             forward_steps: self.recorded,
             recomputed_steps: 0,
