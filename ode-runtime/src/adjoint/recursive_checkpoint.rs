@@ -6,13 +6,17 @@
 //! the loop state before every accepted step to the online checkpointing
 //! schedule of [`super::checkpoint`]; the outputs at the requested times `ts`
 //! are written as [`crate::diffeqsolve`] writes them. The backward pass then
-//! reverses the accepted steps, last first. For each it replays the step from
-//! its loop state (rejected attempts included, bit for bit) to recover the
-//! stage derivatives, adds the cotangents of the outputs the step produced —
-//! through the continuous extension for a time inside the step — and pulls
-//! them back through the stages with one vector–Jacobian product of the term
-//! per stage ([`super::explicit_rk`]). Steps the schedule only recomputes take
-//! no products.
+//! reverses the accepted steps, last first. For each it replays the accepted
+//! attempt with one solver step from its loop state to the start of the step
+//! reversed before it — bit for bit, since a rejected attempt changes neither
+//! the state nor the solver state, and without the controller — to recover
+//! the stage derivatives; recomputation between checkpoints runs the whole
+//! loop, controller and rejections included. The reverse step adds the
+//! cotangents of the outputs the step produced (through the continuous
+//! extension for a time inside the step) and pulls them back through the
+//! stages with one vector–Jacobian product of the term per stage
+//! ([`super::explicit_rk`]). Steps the schedule only recomputes take no
+//! products.
 //!
 //! What is differentiated, as in Diffrax: the arithmetic of every step,
 //! including the continuous extension that produces outputs inside a step.
@@ -297,48 +301,58 @@ where
             .ok_or(Error::InvalidArgument(InvalidArgument::TsOutsideSpan))?;
         let tableau = S::TABLEAU;
         let dir = direction(t0, t1);
-        let replay = |state: &LoopStateOf<T, Y, Tm, S, C>| {
+        // Recomputation runs the loop itself, controller and rejected
+        // attempts included, to reach the next checkpointed state.
+        let mut forward = |_k: usize, state: &LoopStateOf<T, Y, Tm, S, C>| {
             let mut it =
                 Integrator::from_state(term, solver, controller, t0, t1, max_steps, *state);
-            let step = next_accepted(&mut it)?;
-            Ok::<_, Error>((step, *it.state()))
+            next_accepted(&mut it)?;
+            Ok::<_, Error>(*it.state())
         };
-
-        let mut forward =
-            |_k: usize, state: &LoopStateOf<T, Y, Tm, S, C>| replay(state).map(|(_, next)| next);
         let mut y_bar = *y1_bar;
         let mut params = <Tm::Params as State<T>>::zero();
         let (mut t0_bar, mut t1_bar) = (T::zero(), T::zero());
         let mut vjp_evals = 0usize;
         // Outputs not yet pulled back: ts[..pending].
         let mut pending = ts.len();
+        // The end of the step being reversed: the start of the one reversed
+        // before it, t1 for the last.
+        let mut step_end = end.t;
         let mut reverse = |_k: usize, state: &LoopStateOf<T, Y, Tm, S, C>| {
-            let (step, _) = replay(state)?;
-            let h = step.t1 - step.t0;
+            // The accepted attempt of this step went from the recorded state to
+            // `step_end` with the recorded solver state (a rejection changes
+            // neither), so one solver step replays it bit for bit, without the
+            // controller or the rejected attempts.
+            let (start, stop) = (state.t, step_end);
+            step_end = start;
+            let stages = solver
+                .step(term, start, stop, &state.y, &state.solver_state)
+                .dense;
+            let h = stop - start;
             let mut cot = RkCotangent::new();
-            cot.add_end(tableau, h, &step.dense, &y_bar);
+            cot.add_end(tableau, h, &stages, &y_bar);
             // The outputs this step produced: t0_k < t ≤ t1_k.
             while let Some(m) = pending.checked_sub(1) {
                 let (Some(&t), Some(t_bar)) = (ts.get(m), ys_bar.get(m)) else {
                     break;
                 };
-                if !((t - step.t0) * dir > T::zero()) {
+                if !((t - start) * dir > T::zero()) {
                     break;
                 }
                 // Through the continuous extension even at t = t1_k, where the
                 // forward pass returned y1 itself: the values agree there, and
                 // moving the step (with t0) moves θ, which only the extension
                 // accounts for.
-                cot.add_output(tableau, h, &step.dense, (t - step.t0) / h, t_bar);
+                cot.add_output(tableau, h, &stages, (t - start) / h, t_bar);
                 pending = m;
             }
-            let (g, n) = cot.pull_back(tableau, term, step.t0, h, &step.y0, &step.dense);
+            let (g, n) = cot.pull_back(tableau, term, start, h, &state.y, &stages);
             vjp_evals += n as usize;
             y_bar = g.y0;
             params = params.add(&g.params);
             // Step boundaries: exactly t1 moves with t1, any other with t0.
             let start_bar = g.t0 - g.h;
-            for (node, node_bar) in [(step.t0, start_bar), (step.t1, g.h)] {
+            for (node, node_bar) in [(start, start_bar), (stop, g.h)] {
                 if node == t1 {
                     t1_bar += node_bar;
                 } else {
