@@ -331,7 +331,13 @@ fn buffers_that_are_too_small_are_errors() {
         &mut slots,
     )
     .unwrap();
-    assert!(adjoint.backward(&[V2::zeros()], &V2::zeros()).is_err());
+    assert_eq!(
+        adjoint.backward(&[V2::zeros()], &V2::zeros()).err(),
+        Some(Error::SaveBufferTooSmall {
+            needed: 2,
+            capacity: 1
+        })
+    );
 }
 
 /// P1 of PROBLEMS.md.

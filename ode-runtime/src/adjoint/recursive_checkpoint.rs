@@ -274,8 +274,10 @@ where
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] if `ys_bar` is shorter than `ts`; an error of
-    /// a replayed step (which would mean the term is not deterministic).
+    /// [`Error::SaveBufferTooSmall`] if `ys_bar` is shorter than `ts`; an
+    /// error of a recomputed step, which would mean the term is not
+    /// deterministic (a replay that ends early is reported as
+    /// [`Error::NonFiniteState`]).
     pub fn backward<const ST: usize, const D: usize>(
         self,
         ys_bar: &[Y],
@@ -296,9 +298,10 @@ where
             checkpoints,
             end,
         } = self;
-        let ys_bar = ys_bar
-            .get(..ts.len())
-            .ok_or(Error::InvalidArgument(InvalidArgument::TsOutsideSpan))?;
+        let ys_bar = ys_bar.get(..ts.len()).ok_or(Error::SaveBufferTooSmall {
+            needed: ts.len(),
+            capacity: ys_bar.len(),
+        })?;
         let tableau = S::TABLEAU;
         let dir = direction(t0, t1);
         // Recomputation runs the loop itself, controller and rejected
