@@ -5,6 +5,8 @@
 //! runtime or in the code `#[ode_system]` emits fails that build.
 #![no_std]
 
+pub mod solve;
+
 use odegrad::nalgebra::{SMatrix, SVector};
 use odegrad::{math, ode_system, OdeSystem};
 
