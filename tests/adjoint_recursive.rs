@@ -615,3 +615,53 @@ fn p6_with_tsit5_differentiates_the_discrete_solution() {
     // D excites only the smooth modes: its gradient is the ODE's.
     assert_close(g.params[0], -65.08226411932024, 1e-5, "P6 dL/dD reference");
 }
+
+/// y' = −p y in f32.
+struct DecayF32;
+
+impl Term<f32, SVector<f32, 1>> for DecayF32 {
+    fn vf(&self, _t: f32, y: &SVector<f32, 1>) -> SVector<f32, 1> {
+        -0.7 * y
+    }
+}
+
+impl VjpTerm<f32, SVector<f32, 1>> for DecayF32 {
+    type Params = SVector<f32, 1>;
+    fn vjp(
+        &self,
+        _t: f32,
+        y: &SVector<f32, 1>,
+        w: &SVector<f32, 1>,
+    ) -> (SVector<f32, 1>, SVector<f32, 1>, f32) {
+        (-0.7 * w, SVector::from([-w[0] * y[0]]), 0.0)
+    }
+}
+
+#[test]
+fn f32_gradient_matches_the_exact_one() {
+    // y(2) = e^{−2p} y0: dy/dy0 = e^{−2p}, dy/dp = −2 e^{−2p} y0.
+    let pid = PidController::new(1e-5f32, 1e-6).unwrap();
+    let mut slots = [Slot::EMPTY; 4];
+    let adjoint = RecursiveCheckpointAdjoint::forward(
+        &DecayF32,
+        &Tsit5,
+        &pid,
+        0.0f32,
+        2.0,
+        Some(0.1),
+        SVector::from([1.5f32]),
+        &[],
+        &mut [],
+        1000,
+        &mut slots,
+    )
+    .unwrap();
+    let g = adjoint.backward(&[], &SVector::from([1.0f32])).unwrap();
+    let decay = (-1.4f32).exp();
+    assert!((g.y0[0] - decay).abs() < 1e-4 * decay, "{}", g.y0[0]);
+    assert!(
+        (g.params[0] + 3.0 * decay).abs() < 1e-4 * decay,
+        "{}",
+        g.params[0]
+    );
+}

@@ -26,6 +26,10 @@
 //! placed exactly at `t1` moves with `t1`; the save times `ts` stay fixed.
 //! With a constant step size this is the exact derivative of the discrete
 //! solve; with an adaptive one it is the derivative at a frozen step sequence.
+//! Two edge cases are one-sided: an output at exactly `t0` is `y0` and adds
+//! nothing to `∂L/∂t0`, and an output at exactly a step end (`t1` included)
+//! is differentiated through the continuous extension at `θ = 1`, which is
+//! the derivative as that step grows past it.
 //!
 //! The gradient of the computed solution is not always close to the gradient
 //! of the ODE's solution. On a stiff problem an explicit method settles at
