@@ -8,8 +8,8 @@ use odegrad::controller::StepSizeController;
 use odegrad::nalgebra::{SVector, Vector2};
 use odegrad::solver::explicit::{ExplicitRungeKutta, RkStages};
 use odegrad::{
-    diffeqsolve, ode_system, Bosh3, ConstantStepSize, Dopri5, Error, OdeTerm, PidController,
-    SaveAt, SaveBuffers, Solver, Term, Tsit5, VjpTerm,
+    diffeqsolve, ode_system, Bosh3, ConstantStepSize, Dopri5, Dopri8, Error, Euler, Heun, Midpoint,
+    OdeTerm, PidController, Ralston, SaveAt, SaveBuffers, Solver, Term, Tsit5, VjpTerm,
 };
 
 type V2 = Vector2<f64>;
@@ -145,8 +145,12 @@ fn central(f: impl Fn(f64) -> f64, x: f64) -> f64 {
     (f(x + eps) - f(x - eps)) / (2.0 * eps)
 }
 
+/// `|adjoint − fd| ≤ rel · max(|adjoint|, |fd|, 1)`: components below one are
+/// compared absolutely, because the difference quotient's rounding error
+/// (that of losses of order ten divided by the step) does not shrink with
+/// the component.
 fn assert_close(adjoint: f64, fd: f64, rel: f64, what: &str) {
-    let scale = adjoint.abs().max(fd.abs()).max(1e-2);
+    let scale = adjoint.abs().max(fd.abs()).max(1.0);
     assert!(
         (adjoint - fd).abs() <= rel * scale,
         "{what}: adjoint {adjoint} vs finite differences {fd} (rel {:.2e})",
@@ -185,7 +189,8 @@ fn check_against_fd<S, C, const ST: usize, const D: usize>(
             },
             y0[i],
         );
-        assert_close(g.y0[i], fd, rel, &format!("dL/dy0[{i}]"));
+        let name = std::any::type_name::<S>();
+        assert_close(g.y0[i], fd, rel, &format!("{name} dL/dy0[{i}]"));
     }
     for i in 0..5 {
         let fd = central(
@@ -196,23 +201,39 @@ fn check_against_fd<S, C, const ST: usize, const D: usize>(
             },
             p[i],
         );
-        assert_close(g.params[i], fd, rel, &format!("dL/dp[{i}]"));
+        let name = std::any::type_name::<S>();
+        assert_close(g.params[i], fd, rel, &format!("{name} dL/dp[{i}]"));
     }
     if times_too {
-        assert_close(g.t0, central(|v| f(p, v, t1, y0), t0), rel, "dL/dt0");
-        assert_close(g.t1, central(|v| f(p, t0, v, y0), t1), rel, "dL/dt1");
+        let name = std::any::type_name::<S>();
+        let fd0 = central(|v| f(p, v, t1, y0), t0);
+        assert_close(g.t0, fd0, rel, &format!("{name} dL/dt0"));
+        let fd1 = central(|v| f(p, t0, v, y0), t1);
+        assert_close(g.t1, fd1, rel, &format!("{name} dL/dt1"));
     }
 }
 
 #[test]
 fn constant_steps_match_finite_differences() {
     // t1 is off the step grid, so perturbing t0 or t1 keeps the number of
-    // steps; 0.75 = t0 + 13·dt0 is a step end.
+    // steps; 0.3, 0.75 and 2.0 are step ends (t0 + k·dt0).
     let ts = [0.3, 0.75, 1.234, 2.0];
     let (t0, t1, dt0) = (0.1, 2.03, 0.05);
     check_against_fd(&Tsit5, &ConstantStepSize, t0, t1, dt0, &ts, 1e-7, true);
     check_against_fd(&Dopri5, &ConstantStepSize, t0, t1, dt0, &ts, 1e-7, true);
     check_against_fd(&Bosh3, &ConstantStepSize, t0, t1, dt0, &ts, 1e-7, true);
+    check_against_fd(&Dopri8, &ConstantStepSize, t0, t1, dt0, &ts, 1e-7, true);
+    // The low-order methods' continuous extensions are continuous but not
+    // C¹ at step ends, so there L(t0) has a kink and a central difference
+    // averages two one-sided derivatives: their outputs avoid step ends.
+    let ts_inside = [0.32, 0.77, 1.234, 1.99];
+    for ts in [&ts_inside[..], &ts[..]] {
+        let times = ts == &ts_inside[..];
+        check_against_fd(&Heun, &ConstantStepSize, t0, t1, dt0, ts, 1e-7, times);
+        check_against_fd(&Midpoint, &ConstantStepSize, t0, t1, dt0, ts, 1e-7, times);
+        check_against_fd(&Ralston, &ConstantStepSize, t0, t1, dt0, ts, 1e-7, times);
+        check_against_fd(&Euler, &ConstantStepSize, t0, t1, dt0, ts, 1e-7, times);
+    }
     // An output at t0 itself is y0.
     let ts0 = [0.1, 0.3, 1.234];
     check_against_fd(&Tsit5, &ConstantStepSize, t0, t1, dt0, &ts0, 1e-7, false);
