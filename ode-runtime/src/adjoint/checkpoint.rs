@@ -68,9 +68,11 @@
 //!
 //! The buffer is `C` × `size_of::<Slot<P>>()` bytes, the payload `P` plus two
 //! words of bookkeeping; nothing else is stored and nothing is allocated. The
-//! payload is whatever restarts a step — for an integrator `t`, `y`, the step
-//! size, the first-same-as-last derivative and the controller's memory —
-//! rather than the whole loop state Diffrax keeps per checkpoint.
+//! payload is whatever restarts a step: for the integrator of
+//! [`super::RecursiveCheckpointAdjoint`], its loop state — `t`, `y`, the next
+//! step end, the first-same-as-last derivative, the controller's memory and
+//! the step counters (160 bytes for a 2-dimensional system with Tsit5 and a
+//! PID controller) — and neither the stages nor the saved outputs.
 //!
 //! [`super::binomial::default_checkpoint_count`] gives the default: the
 //! smallest `C` with `(C + 1)(C + 2)/2 > max_steps` (about
