@@ -71,8 +71,8 @@
 //! payload is whatever restarts a step: for the integrator of
 //! [`super::RecursiveCheckpointAdjoint`], its loop state — `t`, `y`, the next
 //! step end, the first-same-as-last derivative, the controller's memory and
-//! the step counters (160 bytes for a 2-dimensional system with Tsit5 and a
-//! PID controller) — and neither the stages nor the saved outputs.
+//! the step counters; a slot takes 160 bytes for a 2-dimensional system with
+//! Tsit5 and a PID controller — and neither the stages nor the saved outputs.
 //!
 //! [`super::binomial::default_checkpoint_count`] gives the default: the
 //! smallest `C` with `(C + 1)(C + 2)/2 > max_steps` (about
