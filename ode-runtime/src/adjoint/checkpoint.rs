@@ -69,10 +69,10 @@
 //! The buffer is `C` × `size_of::<Slot<P>>()` bytes, the payload `P` plus two
 //! words of bookkeeping; nothing else is stored and nothing is allocated. The
 //! payload is whatever restarts a step: for the integrator of
-//! [`super::RecursiveCheckpointAdjoint`], its loop state — `t`, `y`, the next
+//! [`super::RecursiveCheckpointAdjoint`], its loop state (`t`, `y`, the next
 //! step end, the first-same-as-last derivative, the controller's memory and
-//! the step counters; a slot takes 160 bytes for a 2-dimensional system with
-//! Tsit5 and a PID controller — and neither the stages nor the saved outputs.
+//! the step counters), not the stages or the saved outputs. A slot then takes
+//! 160 bytes for a 2-dimensional system with Tsit5 and a PID controller.
 //!
 //! [`super::binomial::default_checkpoint_count`] gives the default: the
 //! smallest `C` with `(C + 1)(C + 2)/2 > max_steps` (about
