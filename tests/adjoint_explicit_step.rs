@@ -104,7 +104,7 @@ fn check_step<const S: usize, const D: usize>(
     let f0 = term.vf(t0, &y0);
     let out = erk_step(tableau, &term, t0, t0 + h, &y0, &f0);
     let mut cot = RkCotangent::<f64, V2, S>::new();
-    cot.add_end(tableau, h, &out.dense, &V2::from(W1));
+    cot.add_end(tableau, h, &V2::from(W1));
     for (&t, (_, w)) in out_times.iter().zip(OUTPUTS.iter()) {
         cot.add_output(tableau, h, &out.dense, (t - t0) / h, &V2::from(*w));
     }

@@ -39,32 +39,6 @@ fn real<T: Scalar>(x: f64) -> T {
     <T as Scalar>::from_f64(x)
 }
 
-/// The stage inputs `Yᵢ = y0 + h Σ_{j<i} a_ij k_j`, summed in the order and
-/// with the zero-skipping of the solver's step, so they are its values to the
-/// bit.
-pub fn stage_inputs<T, Y, const S: usize, const D: usize>(
-    tableau: &ButcherTableau<S, D>,
-    h: T,
-    y0: &Y,
-    stages: &RkStages<Y, S>,
-) -> [Y; S]
-where
-    T: Scalar,
-    Y: State<T>,
-{
-    let mut inputs = [*y0; S];
-    for (input, row) in inputs.iter_mut().zip(tableau.a.iter()).skip(1) {
-        let mut yi = *y0;
-        for (&aij, kj) in row.iter().zip(stages.k.iter()) {
-            if aij != 0.0 {
-                yi = yi.axpy(h * real::<T>(aij), kj);
-            }
-        }
-        *input = yi;
-    }
-    inputs
-}
-
 /// `wᵢ'(θ)`, the derivatives of the continuous-extension weights.
 fn dense_weight_derivatives<T: Scalar, const S: usize, const D: usize>(
     tableau: &ButcherTableau<S, D>,
@@ -110,7 +84,7 @@ fn dense_weight_derivatives<T: Scalar, const S: usize, const D: usize>(
 /// let y0 = SVector::from([1.0]);
 /// let out = erk_step(tableau, &Decay, 0.0, 0.1, &y0, &SVector::zeros());
 /// let mut cot = RkCotangent::new();
-/// cot.add_end(tableau, 0.1, &out.dense, &SVector::from([1.0]));
+/// cot.add_end(tableau, 0.1, &SVector::from([1.0]));
 /// let (g, vjps) = cot.pull_back(tableau, &Decay, 0.0, 0.1, &y0, &out.dense);
 /// assert!((g.y0[0] - 0.82).abs() < 1e-14);
 /// assert!((g.params[0] + 0.08).abs() < 1e-14);
@@ -160,19 +134,11 @@ impl<T: Scalar, Y: State<T>, const S: usize> RkCotangent<T, Y, S> {
     }
 
     /// Adds the cotangent `y1_bar` of the step's end `y1 = y0 + h Σᵢ bᵢ kᵢ`.
-    pub fn add_end<const D: usize>(
-        &mut self,
-        tableau: &ButcherTableau<S, D>,
-        h: T,
-        stages: &RkStages<Y, S>,
-        y1_bar: &Y,
-    ) {
+    pub fn add_end<const D: usize>(&mut self, tableau: &ButcherTableau<S, D>, h: T, y1_bar: &Y) {
         self.y0 = self.y0.add(y1_bar);
-        for ((k_bar, k), &bi) in self.k.iter_mut().zip(stages.k.iter()).zip(tableau.b.iter()) {
+        for (k_bar, &bi) in self.k.iter_mut().zip(tableau.b.iter()) {
             if bi != 0.0 {
-                let bi = real::<T>(bi);
-                *k_bar = k_bar.axpy(h * bi, y1_bar);
-                self.h += bi * y1_bar.dot(k);
+                *k_bar = k_bar.axpy(h * real::<T>(bi), y1_bar);
             }
         }
     }
@@ -200,12 +166,12 @@ impl<T: Scalar, Y: State<T>, const S: usize> RkCotangent<T, Y, S> {
             .zip(w.iter())
             .zip(dw.iter())
         {
-            let kdot = y_bar.dot(k);
             if wi != T::zero() {
                 *k_bar = k_bar.axpy(h * wi, y_bar);
-                self.h += wi * kdot;
             }
-            dy_dtheta += dwi * kdot;
+            if dwi != T::zero() {
+                dy_dtheta += dwi * y_bar.dot(k);
+            }
         }
         let theta_bar = h * dy_dtheta;
         // ∂θ/∂t0 = −1/h, ∂θ/∂h = −θ/h.
@@ -230,32 +196,41 @@ impl<T: Scalar, Y: State<T>, const S: usize> RkCotangent<T, Y, S> {
     where
         Tm: VjpTerm<T, Y>,
     {
-        let inputs = stage_inputs(tableau, h, y0, stages);
         let mut params = <Tm::Params as State<T>>::zero();
         let mut vjps = 0;
-        for i in (0..S).rev() {
+        for (i, (row, (&c, k))) in tableau
+            .a
+            .iter()
+            .zip(tableau.c.iter().zip(stages.k.iter()))
+            .enumerate()
+            .rev()
+        {
             let k_bar = self.k[i];
             if k_bar.max_abs() == T::zero() {
                 continue;
             }
-            let ci = real::<T>(tableau.c[i]);
-            let (y_bar, p_bar, t_bar) = term.vjp(t0 + ci * h, &inputs[i], &k_bar);
+            // Every kⱼ enters the step multiplied by h (in y1, the outputs
+            // and the stage inputs), so once all later stages have added to
+            // k̄ⱼ, those terms give ∂L/∂h its k̄ⱼ·kⱼ/h: one product per stage
+            // instead of one per tableau entry.
+            self.h += k_bar.dot(k) / h;
+            // The stage input, with the solver's arithmetic.
+            let mut input = *y0;
+            for (&aij, kj) in row.iter().zip(stages.k.iter()).take(i) {
+                if aij != 0.0 {
+                    input = input.axpy(h * real::<T>(aij), kj);
+                }
+            }
+            let ci = real::<T>(c);
+            let (y_bar, p_bar, t_bar) = term.vjp(t0 + ci * h, &input, &k_bar);
             vjps += 1;
             params = params.add(&p_bar);
             self.t0 += t_bar;
             self.h += ci * t_bar;
             self.y0 = self.y0.add(&y_bar);
-            for ((k_bar_j, kj), &aij) in self
-                .k
-                .iter_mut()
-                .zip(stages.k.iter())
-                .zip(tableau.a[i].iter())
-                .take(i)
-            {
+            for (k_bar_j, &aij) in self.k.iter_mut().zip(row.iter()).take(i) {
                 if aij != 0.0 {
-                    let aij = real::<T>(aij);
-                    *k_bar_j = k_bar_j.axpy(h * aij, &y_bar);
-                    self.h += aij * y_bar.dot(kj);
+                    *k_bar_j = k_bar_j.axpy(h * real::<T>(aij), &y_bar);
                 }
             }
         }

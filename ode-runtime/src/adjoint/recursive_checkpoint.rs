@@ -337,7 +337,7 @@ where
                 .dense;
             let h = stop - start;
             let mut cot = RkCotangent::new();
-            cot.add_end(tableau, h, &stages, &y_bar);
+            cot.add_end(tableau, h, &y_bar);
             // The outputs this step produced: t0_k < t ≤ t1_k.
             while let Some(m) = pending.checked_sub(1) {
                 let (Some(&t), Some(t_bar)) = (ts.get(m), ys_bar.get(m)) else {
