@@ -71,8 +71,9 @@
 //! payload is whatever restarts a step: for the integrator of
 //! [`super::RecursiveCheckpointAdjoint`], its loop state (`t`, `y`, the next
 //! step end, the first-same-as-last derivative, the controller's memory and
-//! the step counters), not the stages or the saved outputs. A slot then takes
-//! 160 bytes for a 2-dimensional system with Tsit5 and a PID controller.
+//! the step counters) and the previous step's end, not the stages or the
+//! saved outputs. A slot then takes 168 bytes for a 2-dimensional system with
+//! Tsit5 and a PID controller.
 //!
 //! [`super::binomial::default_checkpoint_count`] gives the default: the
 //! smallest `C` with `(C + 1)(C + 2)/2 > max_steps` (about

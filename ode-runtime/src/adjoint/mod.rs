@@ -14,5 +14,5 @@ pub mod explicit_rk;
 pub mod recursive_checkpoint;
 
 pub use recursive_checkpoint::{
-    AdjointStats, CheckpointSlot, Gradient, RecursiveCheckpointAdjoint,
+    AdjointStats, Checkpoint, CheckpointOf, CheckpointSlot, Gradient, RecursiveCheckpointAdjoint,
 };

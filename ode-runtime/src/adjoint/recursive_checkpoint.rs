@@ -47,9 +47,10 @@
 //! steps (a transposed solve with the stage matrix at the converged stages)
 //! are not written yet.
 //!
-//! Memory: the caller's slots, `C` copies of the loop state ([`LoopStateOf`]:
-//! `t`, `y`, the next step end, the FSAL derivative, the controller state and
-//! counters) — not the stages, not the outputs. See
+//! Memory: the caller's slots, `C` [`Checkpoint`]s — the loop state
+//! ([`LoopStateOf`]: `t`, `y`, the next step end, the FSAL derivative, the
+//! controller state and counters) and the previous step's end — not the
+//! stages, not the outputs. See
 //! [`super::binomial::default_checkpoint_count`] for the default `C`.
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
@@ -65,7 +66,21 @@ use crate::{Error, InvalidArgument, Scalar, Solver, State, Term, VjpTerm};
 /// A checkpoint slot of [`RecursiveCheckpointAdjoint`]: one loop state of the
 /// solve. Build the buffer with `[Slot::EMPTY; C]`; the payload type is
 /// inferred from the solve.
-pub type CheckpointSlot<T, Y, Tm, S, C> = Slot<LoopStateOf<T, Y, Tm, S, C>>;
+pub type CheckpointSlot<T, Y, Tm, S, C> = Slot<CheckpointOf<T, Y, Tm, S, C>>;
+
+/// The [`Checkpoint`] of a solve with this term, solver and controller.
+pub type CheckpointOf<T, Y, Tm, S, C> = Checkpoint<T, LoopStateOf<T, Y, Tm, S, C>>;
+
+/// What [`RecursiveCheckpointAdjoint`] keeps of the solve before a step: the
+/// loop state, and where the step before it ended (one ulp short of the loop
+/// state's time when that step stopped at a discontinuity).
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpoint<T, L> {
+    /// The loop state the step starts from.
+    pub loop_state: L,
+    /// The end of the previous accepted step (`t0` before the first).
+    pub previous_step_end: T,
+}
 
 /// The gradient of a scalar loss of a solve's outputs.
 #[derive(Clone, Copy, Debug)]
@@ -144,8 +159,10 @@ where
     t1: T,
     max_steps: usize,
     ts: &'a [T],
-    checkpoints: OnlineCheckpointer<'a, LoopStateOf<T, Y, Tm, S, C>>,
+    checkpoints: OnlineCheckpointer<'a, CheckpointOf<T, Y, Tm, S, C>>,
     end: LoopStateOf<T, Y, Tm, S, C>,
+    /// The end of the last accepted step.
+    last_step_end: T,
 }
 
 /// `+1` if the solve runs forward in time, `−1` if backward.
@@ -241,15 +258,21 @@ where
         while let Some((_, y)) = outputs.next_if(|(&t, _)| !((t - t0) * dir > T::zero())) {
             *y = y0;
         }
+        let mut previous_step_end = t0;
         while !it.is_done() {
-            checkpoints.record(it.state());
+            checkpoints.record(&Checkpoint {
+                loop_state: *it.state(),
+                previous_step_end,
+            });
             let step = next_accepted(&mut it)?;
+            previous_step_end = step.t1;
             while let Some((&t, y)) = outputs.next_if(|(&t, _)| !((t - step.t1) * dir > T::zero()))
             {
                 *y = solver.interpolate(step.t0, step.t1, &step.y0, &step.y1, &step.dense, t);
             }
         }
         let end = *it.state();
+        let last_step_end = previous_step_end;
         Ok(Self {
             term,
             solver,
@@ -260,6 +283,7 @@ where
             ts,
             checkpoints,
             end,
+            last_step_end,
         })
     }
 
@@ -301,6 +325,7 @@ where
             ts,
             checkpoints,
             end,
+            last_step_end,
         } = self;
         let ys_bar = ys_bar.get(..ts.len()).ok_or(Error::SaveBufferTooSmall {
             needed: ts.len(),
@@ -310,11 +335,21 @@ where
         let dir = direction(t0, t1);
         // Recomputation runs the loop itself, controller and rejected
         // attempts included, to reach the next checkpointed state.
-        let mut forward = |_k: usize, state: &LoopStateOf<T, Y, Tm, S, C>| {
-            let mut it =
-                Integrator::from_state(term, solver, controller, t0, t1, max_steps, *state);
-            next_accepted(&mut it)?;
-            Ok::<_, Error>(*it.state())
+        let mut forward = |_k: usize, checkpoint: &CheckpointOf<T, Y, Tm, S, C>| {
+            let mut it = Integrator::from_state(
+                term,
+                solver,
+                controller,
+                t0,
+                t1,
+                max_steps,
+                checkpoint.loop_state,
+            );
+            let step = next_accepted(&mut it)?;
+            Ok::<_, Error>(Checkpoint {
+                loop_state: *it.state(),
+                previous_step_end: step.t1,
+            })
         };
         let mut y_bar = *y1_bar;
         let mut params = <Tm::Params as State<T>>::zero();
@@ -322,16 +357,17 @@ where
         let mut vjp_evals = 0usize;
         // Outputs not yet pulled back: ts[..pending].
         let mut pending = ts.len();
-        // The end of the step being reversed: the start of the one reversed
-        // before it, t1 for the last.
-        let mut step_end = end.t;
-        let mut reverse = |_k: usize, state: &LoopStateOf<T, Y, Tm, S, C>| {
+        // The end of the step being reversed, recorded with the state of the
+        // step reversed before it.
+        let mut step_end = last_step_end;
+        let mut reverse = |_k: usize, checkpoint: &CheckpointOf<T, Y, Tm, S, C>| {
             // The accepted attempt of this step went from the recorded state to
             // `step_end` with the recorded solver state (a rejection changes
             // neither), so one solver step replays it bit for bit, without the
             // controller or the rejected attempts.
+            let state = &checkpoint.loop_state;
             let (start, stop) = (state.t, step_end);
-            step_end = start;
+            step_end = checkpoint.previous_step_end;
             let stages = solver
                 .step(term, start, stop, &state.y, &state.solver_state)
                 .dense;
