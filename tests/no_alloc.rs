@@ -1,8 +1,10 @@
 //! Zero heap allocations inside `diffeqsolve`: a counting global allocator
 //! (per thread, so the test harness's own threads do not interfere) is read
-//! around each solve of P1, P4 and P6 for every kind of `SaveAt`.
+//! around each solve of P1, P4 and P6 for every kind of `SaveAt`, and around
+//! the stiff solvers on P3 and P6 with point, step and dense output.
 
 mod problems;
+mod stiff_problems;
 
 use odegrad::controller::PidController;
 use odegrad::nalgebra::SVector;
@@ -165,4 +167,134 @@ fn solves_do_not_allocate() {
     let p6 = FnTerm::new(problems::heat32);
     let pid = PidController::new(1e-6, 1e-8).unwrap();
     check_all_saveats("P6", &p6, &Tsit5, 0.5, 1e-3, problems::heat32_y0(), &pid);
+}
+
+/// A stiff solve saving at 21 times, every step and every dense record, with
+/// no allocation inside it.
+fn check_stiff<const N: usize, Tm, S>(
+    name: &str,
+    term: &Tm,
+    solver: &S,
+    t1: f64,
+    dt0: f64,
+    y0: SVector<f64, N>,
+    blank: S::DenseInfo,
+) where
+    Tm: odegrad::JacobianTerm<f64, N>,
+    S: Solver<f64, SVector<f64, N>, Tm>,
+{
+    let ts: Vec<f64> = (0..21).map(|i| t1 * i as f64 / 20.0).collect();
+    let mut t_out = vec![0.0; 4096];
+    let mut y_out = vec![SVector::<f64, N>::zeros(); 4096];
+    let blank = DenseStep {
+        t0: 0.0,
+        t1: 0.0,
+        y0: SVector::zeros(),
+        y1: SVector::zeros(),
+        dense: blank,
+    };
+    let mut dense = vec![blank; 4096];
+    let mut buffers = SaveBuffers::new(&mut t_out, &mut y_out).with_dense(&mut dense);
+    let saveat = SaveAt::ts(&ts).with_steps().with_dense();
+    let pid = PidController::new(1e-6, 1e-8).unwrap();
+    let (n, sol) = allocations_in(|| {
+        diffeqsolve(
+            term,
+            solver,
+            0.0,
+            t1,
+            Some(dt0),
+            y0,
+            &saveat,
+            &pid,
+            4096,
+            &mut buffers,
+        )
+    });
+    let sol = sol.unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(sol.num_dense > 0 && sol.num_saved > 21, "{name}: {sol:?}");
+    assert_eq!(n, 0, "{name}: {n} heap allocations");
+}
+
+#[test]
+fn stiff_solves_do_not_allocate() {
+    use odegrad::solver::implicit::HermiteDense;
+    use odegrad::solver::rosenbrock::RosenbrockDense;
+    use odegrad::{ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5, Rodas5P};
+    use stiff_problems::{heat_y0, Heat32, Robertson, P3_Y0};
+
+    let rob = Robertson::P3;
+    let y0 = SVector::from(P3_Y0);
+    let hermite = HermiteDense {
+        f0: SVector::zeros(),
+        f1: SVector::zeros(),
+    };
+    let (rtol, atol) = (1e-6, 1e-8);
+    check_stiff(
+        "Kvaerno5 P3",
+        &rob,
+        &Kvaerno5::new(rtol, atol).unwrap(),
+        1e3,
+        1e-6,
+        y0,
+        hermite,
+    );
+    check_stiff(
+        "Kvaerno4 P3",
+        &rob,
+        &Kvaerno4::new(rtol, atol).unwrap(),
+        1e3,
+        1e-6,
+        y0,
+        hermite,
+    );
+    check_stiff(
+        "Kvaerno3 P3",
+        &rob,
+        &Kvaerno3::new(rtol, atol).unwrap(),
+        1e3,
+        1e-6,
+        y0,
+        hermite,
+    );
+    check_stiff(
+        "ImplicitEuler P3",
+        &rob,
+        &ImplicitEuler::new(rtol, atol).unwrap(),
+        1.0,
+        1e-6,
+        y0,
+        (),
+    );
+    let rosenbrock = RosenbrockDense {
+        k: [SVector::zeros(); 3],
+    };
+    check_stiff("Rodas5P P3", &rob, &Rodas5P, 1e3, 1e-6, y0, rosenbrock);
+
+    let heat = Heat32 { d: 0.1 };
+    let hermite = HermiteDense {
+        f0: SVector::zeros(),
+        f1: SVector::zeros(),
+    };
+    check_stiff(
+        "Kvaerno5 P6",
+        &heat,
+        &Kvaerno5::new(rtol, atol).unwrap(),
+        0.5,
+        1e-3,
+        heat_y0(),
+        hermite,
+    );
+    let rosenbrock = RosenbrockDense {
+        k: [SVector::zeros(); 3],
+    };
+    check_stiff(
+        "Rodas5P P6",
+        &heat,
+        &Rodas5P,
+        0.5,
+        1e-3,
+        heat_y0(),
+        rosenbrock,
+    );
 }

@@ -54,6 +54,9 @@ pub enum InvalidArgument {
     NoErrorEstimate,
     /// `dt0` was given to `StepTo`, whose steps are the given times.
     Dt0WithStepTo,
+    /// A Newton setting (`kappa`, `max_iters`, `jac_refresh_theta`,
+    /// `lu_reuse_band`) is out of range.
+    InvalidNewtonConfig,
 }
 
 /// Why a solve or gradient failed.
@@ -157,6 +160,7 @@ impl fmt::Display for InvalidArgument {
             ZeroMaxSteps => "max_steps is zero",
             NoErrorEstimate => "the solver has no error estimate for an adaptive controller",
             Dt0WithStepTo => "dt0 must be None with StepTo",
+            InvalidNewtonConfig => "a Newton solver setting is out of range",
         })
     }
 }

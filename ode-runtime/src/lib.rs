@@ -32,6 +32,8 @@ pub use integrate::{diffeqsolve, AcceptedStep, Advance, Integrator, LoopState, S
 pub use saveat::{evaluate_dense, DenseStep, SaveAt, SaveBuffers};
 pub use scalar::Scalar;
 pub use solver::explicit::{Bosh3, Dopri5, Dopri8, Euler, Heun, Midpoint, Ralston, Tsit5};
+pub use solver::implicit::{ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5, NewtonConfig};
+pub use solver::rosenbrock::Rodas5P;
 pub use solver::{Solver, StepOutput, StepStatus, StepWork};
 pub use state::State;
 pub use system::OdeSystem;

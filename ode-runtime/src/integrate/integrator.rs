@@ -326,7 +326,8 @@ where
     /// step size fell below `dtmin` (with `force_dtmin = false`) or below the
     /// resolution of `t` ([`Error::StepSizeBelowDtmin`]), or attempts kept
     /// failing ([`MAX_CONSECUTIVE_FAILURES`], or any failure under a
-    /// controller that cannot reject).
+    /// controller that cannot reject), or an implicit solver's Jacobian is not
+    /// finite ([`Error::SingularMatrix`]).
     pub fn advance(&mut self) -> Result<Advance<T, Y, S::SolverState, S::DenseInfo>, Error> {
         if self.is_done() {
             return Ok(Advance::Finished);
@@ -348,6 +349,10 @@ where
         let out = self.solver.step(self.term, t0, t1, &st.y, &st.solver_state);
         st.stats.num_steps += 1;
         st.stats.add_work(&out.work);
+        if out.status == StepStatus::SingularMatrix {
+            // The Jacobian is not finite at (t0, y0): no step size helps.
+            return Err(Error::SingularMatrix { t: t0.to_f64() });
+        }
         let nonfinite = !out.y1.is_finite() || out.y_error.as_ref().is_some_and(|e| !e.is_finite());
         let failed = nonfinite || out.status != StepStatus::Computed;
         let decision = self.controller.adapt(

@@ -16,13 +16,26 @@ pub mod tableau;
 
 use crate::{Scalar, State, Term};
 
+pub mod implicit;
+pub mod lu;
+#[cfg(test)]
+mod order_conditions;
+pub mod rosenbrock;
+#[cfg(test)]
+mod stiff_tests;
+
 /// What happened inside one step, beside its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepStatus {
     /// The step was computed; the controller decides whether to keep it.
     Computed,
-    /// An implicit stage did not converge: reject the step and shrink it.
+    /// An implicit stage did not converge, or the linear system of a stage
+    /// was singular at this step size: reject the step and shrink it.
     NonlinearSolveFailed,
+    /// The Jacobian at the start of the step is not finite, so the Newton or
+    /// Rosenbrock matrix `I − hγJ` is unusable at every step size: stop with
+    /// [`crate::Error::SingularMatrix`].
+    SingularMatrix,
 }
 
 /// Work counters of one step attempt.

@@ -1,0 +1,240 @@
+//! Dense LU factorisation with partial pivoting for statically sized matrices.
+//!
+//! The implicit and Rosenbrock solvers factorise `I − hγJ` once and reuse the
+//! factors for many right-hand sides, and the discrete adjoint solves with its
+//! transpose. nalgebra's `SMatrix::lu()` needs the bound
+//! `Const<N>: DimMin<Const<N>>`, which nalgebra implements through typenum for
+//! `N ≤ 127` only and which every generic caller would have to repeat; this
+//! small factorisation has neither restriction, is `Copy` (so it can live in a
+//! solver state), and refuses singular or non-finite matrices instead of
+//! returning factors that produce infinities. Algorithm: Gaussian elimination
+//! with row pivoting (Golub and Van Loan, *Matrix Computations*, §3.4).
+
+use crate::{Scalar, State};
+use nalgebra::{SMatrix, SVector};
+
+/// `P A = L U` of an `N × N` matrix, `L` unit lower triangular, stored in place.
+///
+/// # Examples
+///
+/// ```
+/// use ode_runtime::solver::lu::StaticLu;
+/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// let a = SMatrix::<f64, 2, 2>::new(0.0, 2.0, 1.0, 1.0);
+/// let lu = StaticLu::new(&a).expect("nonsingular");
+/// let x = lu.solve(&SVector::from([4.0, 3.0]));
+/// assert!((a * x - SVector::from([4.0, 3.0])).norm() < 1e-14);
+/// assert!(StaticLu::new(&SMatrix::<f64, 2, 2>::zeros()).is_none());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct StaticLu<T, const N: usize> {
+    lu: SMatrix<T, N, N>,
+    /// `1 / U_ii`: the solves multiply instead of divide (a division's
+    /// latency sits on the critical path of every stage).
+    inv_diag: SVector<T, N>,
+    perm: [usize; N],
+}
+
+impl<T: Scalar, const N: usize> StaticLu<T, N> {
+    /// Factorises `a`; `None` if a pivot is zero or any entry is not finite.
+    pub fn new(a: &SMatrix<T, N, N>) -> Option<Self> {
+        if !State::is_finite(a) {
+            return None;
+        }
+        if N == 0 {
+            // Nothing to factorise (and `chunks_exact(0)` would panic).
+            return Some(Self {
+                lu: *a,
+                inv_diag: SVector::zeros(),
+                perm: [0; N],
+            });
+        }
+        let mut lu = *a;
+        let mut perm = [0usize; N];
+        for (i, p) in perm.iter_mut().enumerate() {
+            *p = i;
+        }
+        // Column-major storage: every update below runs down a contiguous
+        // column, which the compiler vectorises.
+        let data = lu.as_mut_slice();
+        for k in 0..N {
+            let (left, right) = data.split_at_mut((k + 1) * N);
+            let col_k = &mut left[k * N..];
+            let mut p = k;
+            let mut pmax = T::zero();
+            for (i, v) in col_k.iter().enumerate().skip(k) {
+                if v.abs() > pmax {
+                    pmax = v.abs();
+                    p = i;
+                }
+            }
+            if pmax <= T::zero() {
+                return None;
+            }
+            if p != k {
+                perm.swap(k, p);
+                col_k.swap(k, p);
+                for col in right.chunks_exact_mut(N) {
+                    col.swap(k, p);
+                }
+                // Columns left of k hold L: swap their rows too.
+                for col in left[..k * N].chunks_exact_mut(N) {
+                    col.swap(k, p);
+                }
+            }
+            let col_k = &mut left[k * N..];
+            let inv = T::one() / col_k[k];
+            for l in col_k[k + 1..].iter_mut() {
+                *l *= inv;
+            }
+            let col_k = &left[k * N..];
+            for col in right.chunks_exact_mut(N) {
+                let u = col[k];
+                if u != T::zero() {
+                    for (c, &l) in col[k + 1..].iter_mut().zip(&col_k[k + 1..]) {
+                        *c -= l * u;
+                    }
+                }
+            }
+        }
+        let inv_diag = SVector::<T, N>::from_fn(|i, _| T::one() / lu[(i, i)]);
+        // Elimination can overflow even when the input is finite.
+        if State::is_finite(&lu) && State::is_finite(&inv_diag) {
+            Some(Self { lu, inv_diag, perm })
+        } else {
+            None
+        }
+    }
+
+    /// Solves `A x = b`.
+    pub fn solve(&self, b: &SVector<T, N>) -> SVector<T, N> {
+        if N == 0 {
+            return *b;
+        }
+        let mut x = SVector::<T, N>::zeros();
+        for (xi, &p) in x.iter_mut().zip(self.perm.iter()) {
+            *xi = b[p];
+        }
+        let data = self.lu.as_slice();
+        let xs = x.as_mut_slice();
+        // L y = P b, column by column (unit diagonal).
+        for (j, col) in data.chunks_exact(N).enumerate() {
+            let (head, tail) = xs.split_at_mut(j + 1);
+            let xj = head[j];
+            if xj != T::zero() {
+                for (t, &l) in tail.iter_mut().zip(&col[j + 1..]) {
+                    *t -= l * xj;
+                }
+            }
+        }
+        // U x = y, column by column from the right.
+        for (j, col) in data.chunks_exact(N).enumerate().rev() {
+            let (head, tail) = xs.split_at_mut(j);
+            let xj = tail[0] * self.inv_diag[j];
+            tail[0] = xj;
+            if xj != T::zero() {
+                for (h, &u) in head.iter_mut().zip(&col[..j]) {
+                    *h -= u * xj;
+                }
+            }
+        }
+        x
+    }
+
+    /// Solves `Aᵀ x = b` (the adjoint of a stage solve).
+    pub fn solve_transpose(&self, b: &SVector<T, N>) -> SVector<T, N> {
+        if N == 0 {
+            return *b;
+        }
+        // Aᵀ = Uᵀ Lᵀ P: solve Uᵀ w = b, then Lᵀ v = w, then x = Pᵀ v. Rows of
+        // Uᵀ and Lᵀ are columns of the stored factors: dot products.
+        let data = self.lu.as_slice();
+        let mut w = *b;
+        let ws = w.as_mut_slice();
+        for (i, col) in data.chunks_exact(N).enumerate() {
+            let s: T = col[..i]
+                .iter()
+                .zip(&ws[..i])
+                .fold(ws[i], |s, (&u, &wj)| s - u * wj);
+            ws[i] = s * self.inv_diag[i];
+        }
+        for (i, col) in data.chunks_exact(N).enumerate().rev() {
+            let s: T = col[i + 1..]
+                .iter()
+                .zip(&ws[i + 1..])
+                .fold(ws[i], |s, (&l, &wj)| s - l * wj);
+            ws[i] = s;
+        }
+        let mut x = SVector::<T, N>::zeros();
+        for (&wi, &p) in w.iter().zip(self.perm.iter()) {
+            x[p] = wi;
+        }
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SMatrix<f64, 4, 4> {
+        // Needs pivoting: the leading entry is zero.
+        SMatrix::<f64, 4, 4>::from_row_slice(&[
+            0.0, 2.0, -1.0, 3.0, //
+            4.0, 1.0, 0.5, -2.0, //
+            -1.0, 3.0, 2.0, 1.0, //
+            2.0, -1.0, 4.0, 0.25,
+        ])
+    }
+
+    #[test]
+    fn solves_and_solves_transpose() {
+        let a = sample();
+        let lu = StaticLu::new(&a).expect("nonsingular");
+        let b = SVector::<f64, 4>::from([1.0, -2.0, 0.5, 3.0]);
+        let x = lu.solve(&b);
+        assert!((a * x - b).norm() < 1e-13);
+        let xt = lu.solve_transpose(&b);
+        assert!((a.transpose() * xt - b).norm() < 1e-13);
+    }
+
+    #[test]
+    fn agrees_with_nalgebra_on_a_larger_matrix() {
+        // A deterministic, well-conditioned 9×9 matrix with small diagonal
+        // entries, so that pivoting happens.
+        let a = SMatrix::<f64, 9, 9>::from_fn(|i, j| {
+            ((7 * i + 3 * j) as f64 * 0.7).sin() + if i == j { 0.05 } else { 0.0 }
+        });
+        let b = SVector::<f64, 9>::from_fn(|i, _| (i as f64).sin());
+        let x = StaticLu::new(&a).expect("nonsingular").solve(&b);
+        let reference = a.lu().solve(&b).expect("nonsingular");
+        assert!(reference.amax() < 1e3, "badly conditioned test matrix");
+        assert!((x - reference).amax() < 1e-10 * reference.amax());
+        let xt = StaticLu::new(&a).expect("nonsingular").solve_transpose(&b);
+        let reference_t = a.transpose().lu().solve(&b).expect("nonsingular");
+        assert!(
+            (xt - reference_t).amax() < 1e-10 * reference_t.amax(),
+            "{xt} vs {reference_t}"
+        );
+        // Sizes 1 and 0.
+        let one = StaticLu::new(&SMatrix::<f64, 1, 1>::from([[4.0]])).expect("nonsingular");
+        assert!((one.solve(&SVector::from([2.0]))[0] - 0.5).abs() < 1e-15);
+        let empty = StaticLu::new(&SMatrix::<f64, 0, 0>::zeros()).expect("empty");
+        assert_eq!(empty.solve(&SVector::<f64, 0>::zeros()).len(), 0);
+    }
+
+    #[test]
+    fn refuses_singular_and_non_finite() {
+        let mut a = sample();
+        // Two equal rows: elimination produces an exactly zero pivot.
+        for j in 0..4 {
+            a[(3, j)] = a[(1, j)];
+        }
+        assert!(StaticLu::new(&a).is_none());
+        let mut b = sample();
+        b[(2, 1)] = f64::NAN;
+        assert!(StaticLu::new(&b).is_none());
+        b[(2, 1)] = f64::INFINITY;
+        assert!(StaticLu::new(&b).is_none());
+    }
+}
