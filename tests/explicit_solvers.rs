@@ -1198,3 +1198,53 @@ fn p1_in_f32() {
         assert!(rel < 1e-3, "component {i}: {rel:e}");
     }
 }
+
+/// What an adjoint reads from an accepted step is enough to recompute it: the
+/// FSAL solver state is f(t0, y0), and the generic step over the method's
+/// public tableau reproduces y1 and the stage derivatives bit for bit.
+#[test]
+fn accepted_steps_can_be_recomputed_from_the_tableau() {
+    use odegrad::solver::explicit::{erk_step, ExplicitRungeKutta};
+    let term = FnTerm::new(problems::lotka_volterra);
+    let pid = PidController::new(1e-6, 1e-6).unwrap();
+    let mut it = Integrator::new(
+        &term,
+        &Tsit5,
+        &pid,
+        0.0,
+        10.0,
+        None,
+        V2::from([1.0, 1.0]),
+        4096,
+    )
+    .unwrap();
+    let mut accepted = 0;
+    while !it.is_done() {
+        if let Advance::Accepted(s) = it.advance().unwrap() {
+            accepted += 1;
+            assert_eq!(s.solver_state, term.vf(s.t0, &s.y0));
+            let again = erk_step(
+                <Tsit5 as ExplicitRungeKutta<7, 4>>::TABLEAU,
+                &term,
+                s.t0,
+                s.t1,
+                &s.y0,
+                &s.solver_state,
+            );
+            assert_eq!(again.y1, s.y1);
+            assert_eq!(again.dense.k, s.dense.k);
+            // The stage derivatives are f at the stage states of the tableau.
+            let tab = <Tsit5 as ExplicitRungeKutta<7, 4>>::TABLEAU;
+            let h = s.t1 - s.t0;
+            for i in 0..7 {
+                let mut yi = s.y0;
+                for j in 0..i {
+                    yi += s.dense.k[j] * (h * tab.a[i][j]);
+                }
+                let ki = term.vf(s.t0 + tab.c[i] * h, &yi);
+                assert!((ki - s.dense.k[i]).norm() < 1e-12 * (1.0 + ki.norm()));
+            }
+        }
+    }
+    assert!(accepted > 10);
+}

@@ -149,20 +149,25 @@ pub fn reverse(g: &mut Graph, outputs: &[(NodeId, NodeId)], wrt: &[NodeId]) -> V
             active[id as usize] = ops.iter().any(|&o| active[o as usize]);
         }
     }
+    // Contributions (node, negated) to each adjoint, summed only when the
+    // node is reached, all of them being known by then (reverse order).
+    let mut parts: Vec<Vec<(NodeId, bool)>> = vec![Vec::new(); limit];
     let mut adj: Vec<Option<NodeId>> = vec![None; limit];
     for &(o, w) in outputs {
         if active[o as usize] {
-            let span = g.span(o);
-            adj[o as usize] = Some(accumulate(g, adj[o as usize], w, false, span));
+            parts[o as usize].push((w, false));
         }
     }
     for id in (0..limit as NodeId).rev() {
-        let Some(a) = adj[id as usize] else { continue };
-        let op = g.op(id);
         let span = g.span(id);
+        let Some(a) = tree_sum(g, std::mem::take(&mut parts[id as usize]), span) else {
+            continue;
+        };
+        adj[id as usize] = Some(a);
+        let op = g.op(id);
         let mut push = |g: &mut Graph, target: NodeId, c: NodeId, neg: bool| {
             if active[target as usize] && !g.is_const(c, 0.0) {
-                adj[target as usize] = Some(accumulate(g, adj[target as usize], c, neg, span));
+                parts[target as usize].push((c, neg));
             }
         };
         match op {
@@ -242,6 +247,33 @@ pub fn reverse(g: &mut Graph, outputs: &[(NodeId, NodeId)], wrt: &[NodeId]) -> V
     wrt.iter()
         .map(|&x| adj.get(x as usize).copied().flatten())
         .collect()
+}
+
+/// The sum of signed contributions as a balanced tree: a node read by many
+/// others (a parameter scaling every component, say) gets its adjoint in
+/// log₂ k dependent additions instead of a chain of k.
+fn tree_sum(g: &mut Graph, mut terms: Vec<(NodeId, bool)>, span: Span) -> Option<NodeId> {
+    // Branch adjoints of one condition side by side, so that they merge
+    // into one select and keep their guard (see `accumulate`).
+    terms.sort_by_key(|&(t, _)| match g.op(t) {
+        Op::Select(c, ..) => c,
+        _ => NodeId::MAX,
+    });
+    while terms.len() > 1 {
+        let mut next = Vec::with_capacity(terms.len().div_ceil(2));
+        for pair in terms.chunks(2) {
+            next.push(match *pair {
+                [(a, false), (b, nb)] => (accumulate(g, Some(a), b, nb, span), false),
+                [(a, true), (b, false)] => (accumulate(g, Some(b), a, true, span), false),
+                [(a, true), (b, true)] => (accumulate(g, Some(a), b, false, span), true),
+                _ => pair[0],
+            });
+        }
+        terms = next;
+    }
+    terms
+        .pop()
+        .map(|(a, neg)| if neg { negate(g, a, span) } else { a })
 }
 
 /// `x ± y` where `None` is zero.

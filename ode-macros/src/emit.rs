@@ -44,8 +44,9 @@ struct Body {
 pub fn system_impl(g: &Graph, d: &Derivatives, name: &Ident, tg: &Target) -> TokenStream {
     let (krate, fty) = (tg.krate, tg.float.tokens());
     let (n, np) = (tg.n, tg.np);
-    let vec_n = quote!(#krate::nalgebra::SVector<#fty, #n>);
-    let vec_p = quote!(#krate::nalgebra::SVector<#fty, #np>);
+    let (nl, npl) = (lit(n), lit(np));
+    let vec_n = quote!(#krate::nalgebra::SVector<#fty, #nl>);
+    let vec_p = quote!(#krate::nalgebra::SVector<#fty, #npl>);
     let pattern = |rows: &[Vec<Option<NodeId>>]| {
         let rows = rows.iter().map(|r| {
             let r = r.iter().map(|e| e.is_some());
@@ -111,9 +112,9 @@ pub fn system_impl(g: &Graph, d: &Derivatives, name: &Ident, tg: &Target) -> Tok
     );
 
     quote! {
-        impl #krate::OdeSystem<#fty, #n, #np> for #name {
-            const JAC_Y_PATTERN: [[bool; #n]; #n] = #pat_y;
-            const JAC_P_PATTERN: [[bool; #np]; #n] = #pat_p;
+        impl #krate::OdeSystem<#fty, #nl, #npl> for #name {
+            const JAC_Y_PATTERN: [[bool; #nl]; #nl] = #pat_y;
+            const JAC_P_PATTERN: [[bool; #npl]; #nl] = #pat_p;
             const DEPENDS_ON_T: bool = #depends_on_t;
 
             #[inline]
@@ -142,14 +143,14 @@ pub fn system_impl(g: &Graph, d: &Derivatives, name: &Ident, tg: &Target) -> Tok
 
             #[inline]
             fn jac_y(&self, #t4: #fty, #y4: &#vec_n, #p4: &#vec_p)
-                -> #krate::nalgebra::SMatrix<#fty, #n, #n> {
+                -> #krate::nalgebra::SMatrix<#fty, #nl, #nl> {
                 #jym_lets
                 #jym_out
             }
 
             #[inline]
             fn jac_p(&self, #t5: #fty, #y5: &#vec_n, #p5: &#vec_p)
-                -> #krate::nalgebra::SMatrix<#fty, #n, #np> {
+                -> #krate::nalgebra::SMatrix<#fty, #nl, #npl> {
                 #jpm_lets
                 #jpm_out
             }
@@ -177,6 +178,11 @@ pub fn system_impl(g: &Graph, d: &Derivatives, name: &Ident, tg: &Target) -> Tok
     }
 }
 
+/// An unsuffixed integer literal (`2`, not `2usize`, in the expansion).
+pub fn lit(n: usize) -> Literal {
+    Literal::usize_unsuffixed(n)
+}
+
 /// Column-major flattening of a row-major matrix of entries.
 fn columns(rows: &[Vec<Option<NodeId>>]) -> Vec<Option<NodeId>> {
     let ncols = rows.first().map_or(0, Vec::len);
@@ -199,7 +205,7 @@ fn args(u: &Used) -> [Ident; 3] {
 }
 
 fn vector(tg: &Target, len: usize, elems: &[TokenStream]) -> TokenStream {
-    let (krate, fty) = (tg.krate, tg.float.tokens());
+    let (krate, fty, len) = (tg.krate, tg.float.tokens(), lit(len));
     quote! {
         #krate::nalgebra::SVector::<#fty, #len>::from_array_storage(
             #krate::nalgebra::ArrayStorage([[#(#elems),*]]))
@@ -217,8 +223,9 @@ fn matrix(tg: &Target, rows: usize, cols: usize, colmajor: &[TokenStream]) -> To
     } else {
         cols_ts.collect()
     };
+    let (rl, cl) = (lit(rows), lit(cols));
     quote! {
-        #krate::nalgebra::SMatrix::<#fty, #rows, #cols>::from_array_storage(
+        #krate::nalgebra::SMatrix::<#fty, #rl, #cl>::from_array_storage(
             #krate::nalgebra::ArrayStorage([#(#cols_ts),*]))
     }
 }

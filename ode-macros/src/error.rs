@@ -41,9 +41,9 @@ impl Sp {
 
     /// The error `msg` underlining this range.
     pub fn error(self, msg: impl std::fmt::Display) -> syn::Error {
-        let mut lo = Punct::new('_', Spacing::Alone);
+        let mut lo = Punct::new('#', Spacing::Alone);
         lo.set_span(self.lo);
-        let mut hi = Punct::new('_', Spacing::Alone);
+        let mut hi = Punct::new('#', Spacing::Alone);
         hi.set_span(self.hi);
         let ts: TokenStream = [TokenTree::Punct(lo), TokenTree::Punct(hi)]
             .into_iter()
@@ -57,6 +57,9 @@ impl Sp {
 pub struct Errors {
     first: Option<syn::Error>,
     count: usize,
+    /// Names bound to a rejected construct (a closure, say): their uses are
+    /// not reported again, so one mistake gives one error.
+    pub poisoned: Vec<String>,
 }
 
 impl Errors {

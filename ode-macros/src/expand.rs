@@ -29,14 +29,15 @@ pub fn analyse(attr: TokenStream, item: TokenStream) -> Result<Analysed, syn::Er
     let item: ItemFn = match syn::parse2(item) {
         Ok(f) => f,
         Err(e) => {
-            errs.push_error(syn::Error::new(
+            let mut err = syn::Error::new(
                 e.span(),
                 "#[ode_system] applies to a function `fn name(t: f64, y: &[f64; N], p: &[f64; P]) -> [f64; N]`",
-            ));
-            return Err(match errs.finish() {
-                Err(e) => e,
-                Ok(()) => syn::Error::new(proc_macro2::Span::call_site(), "unreachable"),
-            });
+            );
+            // Problems with the options are reported too.
+            if let Err(opts) = errs.finish() {
+                err.combine(opts);
+            }
+            return Err(err);
         }
     };
     let sig = parse_signature(&item, &mut errs);

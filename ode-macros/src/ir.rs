@@ -189,7 +189,7 @@ impl Graph {
         self.op(id).as_const()
     }
 
-    /// Whether a node is the literal `v` (bitwise, so `-0.0 ≠ 0.0` only for `v` signs).
+    /// Whether a node is a literal equal to `v` (as floats: `-0.0` equals `0.0`).
     pub fn is_const(&self, id: NodeId, v: f64) -> bool {
         self.const_of(id) == Some(v)
     }

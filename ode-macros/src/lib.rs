@@ -4,11 +4,11 @@
 //! next to it, a zero-sized type implementing `odegrad::OdeSystem` with the
 //! Jacobians, Jacobian–vector and vector–Jacobian products of `f` as
 //! straight-line code. The stages live in their own modules, in pipeline
-//! order: [`parse`](crate::parse) and `signature` (syntax → model),
-//! `lower` (symbolic execution into the [`ir`](crate::ir) graph), `diff`
-//! (forward and reverse differentiation), `simplify` (applied as nodes are
-//! built), `emit` (quote); `expand` drives them and `fallback` is the output
-//! for rejected input.
+//! order: `signature` and `parse` (syntax → model), `lower` (symbolic
+//! execution into the `ir` graph), `diff` (forward and reverse
+//! differentiation), `simplify` (applied as nodes are built) and `emit`
+//! (quote); `expand` drives them and `fallback` is the output for rejected
+//! input.
 extern crate proc_macro;
 
 mod diff;
@@ -23,6 +23,8 @@ mod parse;
 mod proptests;
 mod signature;
 mod simplify;
+#[cfg(test)]
+mod snapshot;
 
 use proc_macro::TokenStream;
 

@@ -9,9 +9,13 @@
 //! the straight-line dataflow of the vector field. Type errors (integer and
 //! float mixing, non-constant indices, wrong result length) are found here.
 
+// Explicit path: the expansion bench includes this file with `#[path]`.
+#[path = "lower/expr.rs"]
+mod expr;
+
 use crate::error::{Errors, Sp};
 use crate::ir::{Binary, Graph, NodeId, Op};
-use crate::parse::{BinOp, Block, Expr, ExprKind, Func, Pat, Stmt};
+use crate::parse::{BinOp, Block, Expr, ExprKind, Pat, Stmt};
 use crate::signature::{Float, Signature};
 
 /// The most loop iterations the body may unroll to, in total.
@@ -93,10 +97,13 @@ pub fn lower(sig: &Signature, body: &Block, end: Sp, errs: &mut Errors) -> Optio
     let outputs = match result {
         Value::Array(v) if v.len() == sig.n => Some(v),
         Value::Array(v) => {
-            l.errs.push(sp, format!("the vector field returns {} values but the state has N = {}; return one derivative per state", v.len(), sig.n));
+            let s = if v.len() == 1 { "" } else { "s" };
+            l.errs.push(sp, format!("the vector field returns {} value{s} but the state has N = {}; return one derivative per state", v.len(), sig.n));
             None
         }
         Value::Error => None,
+        // A body whose end was rejected (`return …;`) has no result to report on.
+        Value::Unit if l.errs.count() > 0 => None,
         other => {
             l.errs.push(sp, format!("the body must end with the derivative array `[e0, e1, …]` (or a local array holding it) of length {}, found {}", sig.n, other.describe()));
             None
@@ -358,314 +365,6 @@ impl Lower<'_> {
         }
     }
 
-    fn want_float(&mut self, v: Value, sp: Sp) -> Option<NodeId> {
-        match v {
-            Value::Float(n) => Some(n),
-            Value::Error => None,
-            Value::Int(i) => {
-                self.errs.push(sp, format!("expected a float, found the integer `{i}`; mixing integers and floats is not allowed: write `{i}.0`, or convert with `as {}`", self.float.name()));
-                None
-            }
-            other => {
-                self.errs
-                    .push(sp, format!("expected a float, found {}", other.describe()));
-                None
-            }
-        }
-    }
-
-    fn float(&mut self, e: &Expr) -> Option<NodeId> {
-        let v = self.expr(e);
-        self.want_float(v, e.sp)
-    }
-
-    fn int(&mut self, e: &Expr) -> Option<i64> {
-        match self.expr(e) {
-            Value::Int(i) => Some(i),
-            Value::Error => None,
-            other => {
-                self.errs.push(e.sp, format!("expected a constant integer, found {}; indices and loop bounds must be known at compile time: integer literals, `const` items and loop variables combined with + - * / %", other.describe()));
-                None
-            }
-        }
-    }
-
-    fn expr(&mut self, e: &Expr) -> Value {
-        let span = e.sp.lo;
-        match &e.kind {
-            ExprKind::Error => Value::Error,
-            ExprKind::Float(v, suffix) => {
-                if let Some(s) = suffix.filter(|s| *s != self.float) {
-                    self.errs.push(
-                        e.sp,
-                        format!(
-                            "`{}` literal in an `{}` vector field",
-                            s.name(),
-                            self.float.name()
-                        ),
-                    );
-                    return Value::Error;
-                }
-                Value::Float(self.g.constant(*v, span))
-            }
-            ExprKind::Int(i) => Value::Int(*i),
-            ExprKind::Bool(b) => Value::Bool(self.g.intern(Op::Bool(*b), span)),
-            ExprKind::Var(name) => match self.lookup(&name.to_string()) {
-                Some(b) => b.value.clone(),
-                None => {
-                    self.errs
-                        .push(e.sp, format!("cannot find `{name}` in this vector field"));
-                    Value::Error
-                }
-            },
-            ExprKind::Index(base, idx) => self.index(base, idx),
-            ExprKind::Deref(x) => self.expr(x),
-            ExprKind::Neg(x) => match self.expr(x) {
-                Value::Float(n) => Value::Float(self.g.neg(n, span)),
-                Value::Int(i) => Value::Int(i.wrapping_neg()),
-                Value::Error => Value::Error,
-                other => self.type_error(x.sp, "cannot negate", &other),
-            },
-            ExprKind::Not(x) => match self.expr(x) {
-                Value::Bool(n) => Value::Bool(self.g.add(Op::Not(n), span)),
-                Value::Error => Value::Error,
-                other => self.type_error(x.sp, "`!` applies to conditions, not to", &other),
-            },
-            ExprKind::Bin(op, a, b) => self.binary(*op, a, b, e.sp),
-            ExprKind::Call(f, args) => self.call(*f, args, e.sp),
-            ExprKind::If(c, then, els) => self.if_else(c, then, els.as_deref()),
-            ExprKind::Block(b) => self.block(b),
-            ExprKind::Array(elems) => {
-                let mut out = Vec::with_capacity(elems.len());
-                let mut ok = true;
-                for x in elems {
-                    match self.float(x) {
-                        Some(n) => out.push(n),
-                        None => ok = false,
-                    }
-                }
-                if ok {
-                    Value::Array(out)
-                } else {
-                    Value::Error
-                }
-            }
-            ExprKind::Repeat(x, len) => {
-                let (v, n) = (self.float(x), self.int(len));
-                match (v, n) {
-                    (Some(v), Some(n)) if (0..=MAX_ARRAY).contains(&n) => {
-                        Value::Array(vec![v; n as usize])
-                    }
-                    (Some(_), Some(n)) => {
-                        self.errs.push(
-                            len.sp,
-                            format!("array length {n} is out of range 0..={MAX_ARRAY}"),
-                        );
-                        Value::Error
-                    }
-                    _ => Value::Error,
-                }
-            }
-            ExprKind::Cast(x, f) => {
-                if *f != self.float {
-                    self.errs.push(
-                        e.sp,
-                        format!(
-                            "cast to `{}` in an `{}` vector field",
-                            f.name(),
-                            self.float.name()
-                        ),
-                    );
-                    return Value::Error;
-                }
-                match self.expr(x) {
-                    Value::Int(i) => Value::Float(self.g.constant(i as f64, span)),
-                    Value::Float(n) => Value::Float(n),
-                    Value::Error => Value::Error,
-                    other => self.type_error(x.sp, "cannot cast", &other),
-                }
-            }
-        }
-    }
-
-    fn type_error(&mut self, sp: Sp, what: &str, v: &Value) -> Value {
-        self.errs.push(sp, format!("{what} {}", v.describe()));
-        Value::Error
-    }
-
-    fn index(&mut self, base: &Expr, idx: &Expr) -> Value {
-        let Some(i) = self.int(idx) else {
-            self.expr(base);
-            return Value::Error;
-        };
-        // Index a variable in place rather than copying its array.
-        let (elem, len, name) = match var_name(base) {
-            Some(n) => {
-                let name = n.to_string();
-                match self.lookup(&name).map(|b| &b.value) {
-                    Some(Value::Array(a)) => (
-                        usize::try_from(i).ok().and_then(|i| a.get(i).copied()),
-                        a.len(),
-                        name,
-                    ),
-                    _ => return self.index_value(base, i, idx.sp),
-                }
-            }
-            _ => return self.index_value(base, i, idx.sp),
-        };
-        match elem {
-            Some(n) => Value::Float(n),
-            None => {
-                self.errs.push(
-                    idx.sp,
-                    format!("index {i} is out of bounds for `{name}` of length {len}"),
-                );
-                Value::Error
-            }
-        }
-    }
-
-    fn index_value(&mut self, base: &Expr, i: i64, isp: Sp) -> Value {
-        match self.expr(base) {
-            Value::Array(a) => match usize::try_from(i).ok().and_then(|i| a.get(i).copied()) {
-                Some(n) => Value::Float(n),
-                None => {
-                    self.errs.push(
-                        isp,
-                        format!(
-                            "index {i} is out of bounds for an array of length {}",
-                            a.len()
-                        ),
-                    );
-                    Value::Error
-                }
-            },
-            Value::Error => Value::Error,
-            other => self.type_error(base.sp, "cannot index", &other),
-        }
-    }
-
-    fn int_arith(&mut self, op: BinOp, a: i64, b: i64, sp: Sp) -> Option<i64> {
-        let r = match op {
-            BinOp::Arith(Binary::Add) => a.checked_add(b),
-            BinOp::Arith(Binary::Sub) => a.checked_sub(b),
-            BinOp::Arith(Binary::Mul) => a.checked_mul(b),
-            BinOp::Arith(Binary::Div) => a.checked_div(b),
-            BinOp::Rem => a.checked_rem(b),
-            _ => None,
-        };
-        if r.is_none() {
-            self.errs.push(
-                sp,
-                "integer overflow or division by zero in a constant expression",
-            );
-        }
-        r
-    }
-
-    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, sp: Sp) -> Value {
-        let (x, y) = (self.expr(a), self.expr(b));
-        let span = sp.lo;
-        match (op, x, y) {
-            (_, Value::Error, _) | (_, _, Value::Error) => Value::Error,
-            (BinOp::Arith(o), Value::Float(x), Value::Float(y)) => {
-                Value::Float(self.g.add(Op::Binary(o, x, y), span))
-            }
-            (BinOp::Arith(_) | BinOp::Rem, Value::Int(x), Value::Int(y)) => {
-                match self.int_arith(op, x, y, sp) {
-                    Some(r) => Value::Int(r),
-                    None => Value::Error,
-                }
-            }
-            (BinOp::Cmp(c), Value::Float(x), Value::Float(y)) => {
-                Value::Bool(self.g.cmp(c, x, y, span))
-            }
-            (BinOp::Cmp(c), Value::Int(x), Value::Int(y)) => Value::Bool(
-                self.g
-                    .intern(Op::Bool(crate::ir::eval_cmp(c, x as f64, y as f64)), span),
-            ),
-            (BinOp::And, Value::Bool(x), Value::Bool(y)) => {
-                Value::Bool(self.g.add(Op::And(x, y), span))
-            }
-            (BinOp::Or, Value::Bool(x), Value::Bool(y)) => {
-                Value::Bool(self.g.add(Op::Or(x, y), span))
-            }
-            (BinOp::Rem, Value::Float(_), Value::Float(_)) => {
-                self.errs.push(
-                    sp,
-                    "`%` is supported only on integer constants, not on floats",
-                );
-                Value::Error
-            }
-            (BinOp::Arith(_) | BinOp::Rem | BinOp::Cmp(_), Value::Int(i), Value::Float(_)) => {
-                self.mixing(a.sp, i)
-            }
-            (BinOp::Arith(_) | BinOp::Rem | BinOp::Cmp(_), Value::Float(_), Value::Int(i)) => {
-                self.mixing(b.sp, i)
-            }
-            (BinOp::And | BinOp::Or, x, y) => {
-                let bad = if matches!(x, Value::Bool(_)) {
-                    (b.sp, y)
-                } else {
-                    (a.sp, x)
-                };
-                self.type_error(bad.0, "`&&` and `||` combine comparisons, not", &bad.1)
-            }
-            (_, x, y) => {
-                let bad = if matches!(x, Value::Float(_) | Value::Int(_)) {
-                    (b.sp, y)
-                } else {
-                    (a.sp, x)
-                };
-                self.type_error(
-                    bad.0,
-                    "arithmetic and comparisons apply to scalars, not to",
-                    &bad.1,
-                )
-            }
-        }
-    }
-
-    fn mixing(&mut self, sp: Sp, i: i64) -> Value {
-        self.errs.push(sp, format!("cannot mix the integer `{i}` with a float: Rust has no implicit conversion; write `{i}.0`, or convert with `as {}`", self.float.name()));
-        Value::Error
-    }
-
-    fn call(&mut self, f: Func, args: &[Expr], sp: Sp) -> Value {
-        let span = sp.lo;
-        let x = args.first().and_then(|a| self.float(a));
-        let v = match f {
-            Func::Unary(u) => x.map(|x| self.g.unary(u, x, span)),
-            Func::Recip => x.map(|x| {
-                let one = self.g.constant(1.0, span);
-                self.g.div(one, x, span)
-            }),
-            Func::Binary(b) => {
-                let y = args.get(1).and_then(|a| self.float(a));
-                x.zip(y).map(|(x, y)| self.g.add(Op::Binary(b, x, y), span))
-            }
-            Func::Powi => {
-                let n = match args.get(1).map(|a| (self.expr(a), a.sp)) {
-                    Some((Value::Int(n), nsp)) => match i32::try_from(n) {
-                        Ok(n) => Some(n),
-                        Err(_) => {
-                            self.errs
-                                .push(nsp, "the exponent of `powi` must fit in i32");
-                            None
-                        }
-                    },
-                    Some((Value::Error, _)) | None => None,
-                    Some((other, nsp)) => {
-                        self.errs.push(nsp, format!("`powi` takes a constant integer exponent, found {}; use `powf` for a float exponent", other.describe()));
-                        None
-                    }
-                };
-                x.zip(n).map(|(x, n)| self.g.add(Op::Powi(x, n), span))
-            }
-        };
-        v.map_or(Value::Error, Value::Float)
-    }
-
     fn if_else(&mut self, c: &Expr, then: &Block, els: Option<&Expr>) -> Value {
         let cond = match self.expr(c) {
             Value::Bool(n) => n,
@@ -726,14 +425,5 @@ impl Lower<'_> {
                 Value::Error
             }
         }
-    }
-}
-
-/// The variable an indexing base names (`y` or `*y`).
-fn var_name(e: &Expr) -> Option<&proc_macro2::Ident> {
-    match &e.kind {
-        ExprKind::Var(n) => Some(n),
-        ExprKind::Deref(inner) => var_name(inner),
-        _ => None,
     }
 }

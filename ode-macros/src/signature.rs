@@ -6,7 +6,7 @@
 //! message naming what is accepted.
 
 use crate::error::{Errors, Sp};
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{quote, ToTokens};
 use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
 
@@ -312,8 +312,9 @@ pub fn camel_case(ident: &Ident) -> Ident {
             out.push(ch);
         }
     }
-    if out.is_empty() {
-        out.push_str("OdeSystem");
+    // A type name must start with a letter (`fn _2d` gives `System2d`).
+    if !out.starts_with(|c: char| c.is_alphabetic()) {
+        out.insert_str(0, "System");
     }
-    Ident::new(&out, Span::call_site())
+    Ident::new(&out, ident.span())
 }

@@ -14,6 +14,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod adjoint;
 pub mod controller;
 pub mod error;
 pub mod integrate;

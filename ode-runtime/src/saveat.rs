@@ -197,6 +197,16 @@ where
 /// The caller's output buffers: `ts[i]`, `ys[i]` for point outputs and
 /// `dense` for dense records. Capacity of the point outputs is the shorter of
 /// `ts` and `ys`.
+///
+/// # Examples
+///
+/// ```
+/// use ode_runtime::{SaveBuffers, nalgebra::SVector};
+/// let mut ts = [0.0f64; 4];
+/// let mut ys = [SVector::<f64, 2>::zeros(); 3];
+/// let buffers: SaveBuffers<'_, f64, _, ()> = SaveBuffers::new(&mut ts, &mut ys);
+/// assert_eq!(buffers.capacity(), 3);
+/// ```
 pub struct SaveBuffers<'b, T, Y, D> {
     /// Times of the point outputs.
     pub ts: &'b mut [T],

@@ -79,7 +79,9 @@ impl<T: Scalar, const R: usize, const C: usize> State<T> for SMatrix<T, R, C> {
     #[inline(always)]
     fn axpy(&self, a: T, x: &Self) -> Self {
         let mut out = *self;
-        for (o, xi) in out.iter_mut().zip(x.iter()) {
+        // Contiguous slices (not nalgebra's strided iterators) so the loop
+        // vectorises.
+        for (o, xi) in out.as_mut_slice().iter_mut().zip(x.as_slice()) {
             *o += a * *xi;
         }
         out
@@ -103,8 +105,8 @@ impl<T: Scalar, const R: usize, const C: usize> State<T> for SMatrix<T, R, C> {
     #[inline(always)]
     fn scaled_sq_sum(err: &Self, y0: &Self, y1: &Self, rtol: T, atol: T) -> T {
         let mut s = T::zero();
-        for i in 0..R * C {
-            let e = scaled(err[i], y0[i], y1[i], rtol, atol);
+        for ((e, a), b) in err.as_slice().iter().zip(y0.as_slice()).zip(y1.as_slice()) {
+            let e = scaled(*e, *a, *b, rtol, atol);
             s += e * e;
         }
         s

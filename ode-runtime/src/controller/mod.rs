@@ -86,6 +86,42 @@ pub struct Decision<T, CS> {
 }
 
 /// Chooses step sizes; see the module documentation.
+///
+/// # Examples
+///
+/// A complete controller: `n` equal steps, every one accepted (failed
+/// attempts are never accepted by the loop, so this one ends the solve with
+/// an error on the first failure).
+///
+/// ```
+/// use ode_runtime::controller::{ControllerInit, Decision, StepAttempt, StepSizeController};
+/// use ode_runtime::{diffeqsolve, Error, FnTerm, SaveAt, SaveBuffers, Scalar, State, Term, Tsit5};
+/// use ode_runtime::nalgebra::SVector;
+///
+/// struct EqualSteps(u32);
+///
+/// impl<T: Scalar, Y: State<T>> StepSizeController<T, Y> for EqualSteps {
+///     type ControllerState = T; // the step size
+///     fn init<Tm: Term<T, Y>>(&self, _term: &Tm, t0: T, t1: T, _y0: &Y, _dt0: Option<T>,
+///         _error_order: Option<u32>) -> Result<ControllerInit<T, T>, Error> {
+///         let dt = (t1 - t0) / <T as Scalar>::from_f64(f64::from(self.0));
+///         Ok(ControllerInit { t_next: if self.0 == 1 { t1 } else { t0 + dt }, state: dt, vf_evals: 0 })
+///     }
+///     fn adapt(&self, a: &StepAttempt<'_, T, Y>, dt: &T) -> Result<Decision<T, T>, Error> {
+///         // Snap to the end once within half a step of it.
+///         let next = a.t1 + *dt;
+///         let half = <T as Scalar>::from_f64(0.5);
+///         let next = if (a.t_end - next) * *dt < *dt * *dt * half { a.t_end } else { next };
+///         Ok(Decision { accept: true, next_t0: a.t1, next_t1: next, made_jump: false, state: *dt })
+///     }
+/// }
+///
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let sol = diffeqsolve(&term, &Tsit5, 0.0, 1.0, None, SVector::from([1.0]),
+///     &SaveAt::nothing(), &EqualSteps(8), 100, &mut SaveBuffers::none()).unwrap();
+/// assert_eq!(sol.stats.num_accepted_steps, 8);
+/// assert!((sol.y[0] - (-1.0f64).exp()).abs() < 1e-8);
+/// ```
 pub trait StepSizeController<T: Scalar, Y: State<T>> {
     /// What the controller carries from one attempt to the next (`Copy`, so a
     /// checkpoint can store it).

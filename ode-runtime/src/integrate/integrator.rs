@@ -19,6 +19,15 @@ use crate::{Error, InvalidArgument, Scalar, Solver, State, StepWork, Term};
 pub const MAX_CONSECUTIVE_FAILURES: u32 = 10;
 
 /// Counters of a solve.
+///
+/// # Examples
+///
+/// ```
+/// use ode_runtime::{Stats, StepWork};
+/// let mut s = Stats::default();
+/// s.add_work(&StepWork { vf_evals: 6, jac_evals: 1, lu_factorisations: 1 });
+/// assert_eq!((s.num_rhs_evals, s.num_jac_evals, s.num_lu_factorisations), (6, 1, 1));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Step attempts (accepted + rejected); what `max_steps` bounds.

@@ -114,26 +114,26 @@ where
     let h = t1 - t0;
     let mut k = [Y::zero(); S];
     let mut evals = 0u32;
+    k[0] = if tableau.fsal {
+        *f0
+    } else {
+        evals += 1;
+        term.vf(t0, y0)
+    };
     let mut last_stage_state = *y0;
-    for (i, (row, &c)) in tableau.a.iter().zip(tableau.c.iter()).enumerate() {
-        if i == 0 {
-            k[0] = if tableau.fsal {
-                *f0
-            } else {
-                evals += 1;
-                term.vf(t0, y0)
-            };
-            continue;
-        }
+    // Plain index loops over constant bounds: once inlined with a constant
+    // tableau they unroll completely and the zero coefficients fold away
+    // (iterator chains with `take(i)` did not unroll).
+    #[allow(clippy::needless_range_loop)]
+    for i in 1..S {
         let mut yi = *y0;
-        for (kj, &aij) in k.iter().zip(row.iter()).take(i) {
-            // Zero entries are common (Dopri8's stages 2–5); skipping them is
-            // exact and constant-folds once the loop is unrolled.
+        for j in 0..i {
+            let aij = tableau.a[i][j];
             if aij != 0.0 {
-                yi = yi.axpy(h * coef::<T>(aij), kj);
+                yi = yi.axpy(h * coef::<T>(aij), &k[j]);
             }
         }
-        k[i] = term.vf(stage_time(t0, t1, h, c), &yi);
+        k[i] = term.vf(stage_time(t0, t1, h, tableau.c[i]), &yi);
         evals += 1;
         last_stage_state = yi;
     }

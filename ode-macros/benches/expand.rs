@@ -1,0 +1,60 @@
+//! Macro expansion time: the whole pipeline (parse, lower, differentiate,
+//! simplify, emit to tokens) on the P4 neural ODE and the heat equation.
+//!
+//! The engine's modules are compiled into this bench directly (a proc-macro
+//! crate exports only its macros); tokens come from `proc_macro2`'s fallback
+//! implementation, as in the unit tests, so this measures the engine without
+//! rustc's token bridge. Run: `cargo bench -p ode-macros --bench expand`.
+#![allow(dead_code)]
+
+#[path = "../src/diff.rs"]
+mod diff;
+#[path = "../src/emit.rs"]
+mod emit;
+#[path = "../src/error.rs"]
+mod error;
+#[path = "../src/expand.rs"]
+mod expand;
+#[path = "../src/fallback.rs"]
+mod fallback;
+#[path = "../src/ir.rs"]
+mod ir;
+#[path = "../src/lower.rs"]
+mod lower;
+#[path = "../src/parse.rs"]
+mod parse;
+#[path = "../src/signature.rs"]
+mod signature;
+#[path = "../src/simplify.rs"]
+mod simplify;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use proc_macro2::TokenStream;
+use std::hint::black_box;
+
+fn source(name: &str) -> TokenStream {
+    let path = format!("{}/tests/expand/{name}.rs", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut item: syn::ItemFn = match syn::parse_str(&text) {
+        Ok(f) => f,
+        Err(e) => panic!("{name}: {e}"),
+    };
+    item.attrs.clear();
+    quote::quote!(#item)
+}
+
+fn expansion(c: &mut Criterion) {
+    for name in ["lotka_volterra", "neural_ode", "heat"] {
+        let item = source(name);
+        let size = expand::expand(TokenStream::new(), item.clone())
+            .to_string()
+            .len();
+        println!("{name}: expansion is {size} characters of tokens");
+        c.bench_function(&format!("expand/{name}"), |b| {
+            b.iter(|| expand::expand(TokenStream::new(), black_box(item.clone())))
+        });
+    }
+}
+
+criterion_group!(benches, expansion);
+criterion_main!(benches);

@@ -1,0 +1,247 @@
+//! The discrete adjoint of one explicit Runge–Kutta step, stage by stage.
+//!
+//! An explicit step with `S` stages and step size `h` computes
+//!
+//! ```text
+//! Yᵢ = y0 + h Σ_{j<i} a_ij k_j,   kᵢ = f(t0 + cᵢ h, Yᵢ),
+//! y1 = y0 + h Σᵢ bᵢ kᵢ,           y(θ) = y0 + h Σᵢ wᵢ(θ) kᵢ,  θ = (t − t0)/h,
+//! ```
+//!
+//! the last line being the continuous extension that produces outputs inside
+//! the step, with `wᵢ(θ) = Σⱼ dense[i][j] θ^(j+1)`. Its reverse is reverse-mode
+//! differentiation of exactly these formulas (Hairer, Nørsett and Wanner,
+//! *Solving ODEs I*, §II.3, for the form; Sandu, "On the properties of
+//! Runge–Kutta discrete adjoints", ICCS 2006, for the adjoint recurrence):
+//! cotangents of `y1` and of the outputs `y(θ)` become cotangents `k̄ᵢ` of
+//! the stage derivatives; then, last stage first, one vector–Jacobian product
+//! of the vector field per stage pulls `k̄ᵢ` back to `Yᵢ`, the parameters and
+//! the stage time, and `Ȳᵢ` flows on to `y0` and to the earlier stages through
+//! `a`. A stage whose cotangent is exactly zero (a first-same-as-last stage
+//! that neither `y1` nor any output uses) costs no product.
+//!
+//! The result is the gradient of the computed step itself, with respect to
+//! `y0`, the parameters, `t0` and `h`. Whether `t0` and `h` carry gradient
+//! further is the step loop's business: step-size decisions are not
+//! differentiated, as in Diffrax.
+//!
+//! The step itself is the solver's ([`crate::solver::explicit`]): its stage
+//! derivatives `kᵢ` come with every accepted step, and the stage inputs `Yᵢ`
+//! are rebuilt from them with the solver's own arithmetic, so the reverse
+//! evaluates no vector field. Nothing here allocates.
+
+use crate::solver::explicit::RkStages;
+use crate::solver::tableau::ButcherTableau;
+use crate::{Scalar, State, VjpTerm};
+
+/// A tableau coefficient in the solve's scalar type.
+#[inline(always)]
+fn real<T: Scalar>(x: f64) -> T {
+    <T as Scalar>::from_f64(x)
+}
+
+/// `wᵢ'(θ)`, the derivatives of the continuous-extension weights.
+fn dense_weight_derivatives<T: Scalar, const S: usize, const D: usize>(
+    tableau: &ButcherTableau<S, D>,
+    theta: T,
+) -> [T; S] {
+    let mut w = [T::zero(); S];
+    for (wi, row) in w.iter_mut().zip(tableau.dense.iter()) {
+        // Σⱼ (j + 1) dense[i][j] θ^j by Horner.
+        let mut acc = T::zero();
+        for (j, &d) in row.iter().enumerate().rev() {
+            acc = acc * theta + real::<T>(d * (j as f64 + 1.0));
+        }
+        *wi = acc;
+    }
+    w
+}
+
+/// Cotangents flowing back through one step: accumulate those of the step's
+/// outputs with [`Self::add_end`] and [`Self::add_output`], then
+/// [`Self::pull_back`] through the stages.
+///
+/// # Examples
+///
+/// ```
+/// use ode_runtime::adjoint::explicit_rk::RkCotangent;
+/// use ode_runtime::solver::explicit::{erk_step, ExplicitRungeKutta, Heun};
+/// use ode_runtime::{FnTerm, VjpTerm, Term, nalgebra::SVector};
+///
+/// // y' = −p y with p = 2, one Heun step of size h = 0.1 from y0 = 1:
+/// // y1 = (1 − ph + (ph)²/2) y0, so dy1/dy0 = 0.82 and dy1/dp = (−h + p h²) y0 = −0.08.
+/// struct Decay;
+/// impl Term<f64, SVector<f64, 1>> for Decay {
+///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -2.0 * y }
+/// }
+/// impl VjpTerm<f64, SVector<f64, 1>> for Decay {
+///     type Params = SVector<f64, 1>;
+///     fn vjp(&self, _t: f64, y: &SVector<f64, 1>, w: &SVector<f64, 1>)
+///         -> (SVector<f64, 1>, SVector<f64, 1>, f64) {
+///         (-2.0 * w, SVector::from([-w[0] * y[0]]), 0.0)
+///     }
+/// }
+/// let tableau = <Heun as ExplicitRungeKutta<2, 2>>::TABLEAU;
+/// let y0 = SVector::from([1.0]);
+/// let out = erk_step(tableau, &Decay, 0.0, 0.1, &y0, &SVector::zeros());
+/// let mut cot = RkCotangent::new();
+/// cot.add_end(tableau, 0.1, &SVector::from([1.0]));
+/// let (g, vjps) = cot.pull_back(tableau, &Decay, 0.0, 0.1, &y0, &out.dense);
+/// assert!((g.y0[0] - 0.82).abs() < 1e-14);
+/// assert!((g.params[0] + 0.08).abs() < 1e-14);
+/// assert_eq!(vjps, 2);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct RkCotangent<T, Y, const S: usize> {
+    /// Cotangent of `y0` from the outputs directly (`y1` and `y(θ)` contain
+    /// `y0` with weight one).
+    y0: Y,
+    /// Cotangents of the stage derivatives `kᵢ`.
+    k: [Y; S],
+    /// Cotangent of `t0` from the outputs (through `θ`).
+    t0: T,
+    /// Cotangent of `h` from the outputs.
+    h: T,
+}
+
+/// The cotangents of a step's inputs.
+#[derive(Clone, Copy, Debug)]
+pub struct StepVjp<T, Y, P> {
+    /// Of the state the step starts from.
+    pub y0: Y,
+    /// Of the term's parameters.
+    pub params: P,
+    /// Of the time the step starts at.
+    pub t0: T,
+    /// Of the step size.
+    pub h: T,
+}
+
+impl<T: Scalar, Y: State<T>, const S: usize> Default for RkCotangent<T, Y, S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Scalar, Y: State<T>, const S: usize> RkCotangent<T, Y, S> {
+    /// No cotangent yet.
+    pub fn new() -> Self {
+        Self {
+            y0: Y::zero(),
+            k: [Y::zero(); S],
+            t0: T::zero(),
+            h: T::zero(),
+        }
+    }
+
+    /// Adds the cotangent `y1_bar` of the step's end `y1 = y0 + h Σᵢ bᵢ kᵢ`.
+    pub fn add_end<const D: usize>(&mut self, tableau: &ButcherTableau<S, D>, h: T, y1_bar: &Y) {
+        self.y0 = self.y0.add(y1_bar);
+        for (k_bar, &bi) in self.k.iter_mut().zip(tableau.b.iter()) {
+            if bi != 0.0 {
+                *k_bar = k_bar.axpy(h * real::<T>(bi), y1_bar);
+            }
+        }
+    }
+
+    /// Adds the cotangent `y_bar` of the continuous extension `y(θ)` at
+    /// `θ = (t − t0)/h`, for a fixed output time `t` inside the step: the
+    /// output time is not differentiated, `t0` and `h` are, through `θ`.
+    pub fn add_output<const D: usize>(
+        &mut self,
+        tableau: &ButcherTableau<S, D>,
+        h: T,
+        stages: &RkStages<Y, S>,
+        theta: T,
+        y_bar: &Y,
+    ) {
+        let w = crate::solver::explicit::erk_dense_weights(tableau, theta);
+        let dw = dense_weight_derivatives(tableau, theta);
+        self.y0 = self.y0.add(y_bar);
+        // dy/dθ = h Σᵢ wᵢ'(θ) kᵢ, and θ = (t − t0)/h.
+        let mut dy_dtheta = T::zero();
+        for (((k_bar, k), &wi), &dwi) in self
+            .k
+            .iter_mut()
+            .zip(stages.k.iter())
+            .zip(w.iter())
+            .zip(dw.iter())
+        {
+            if wi != T::zero() {
+                *k_bar = k_bar.axpy(h * wi, y_bar);
+            }
+            if dwi != T::zero() {
+                dy_dtheta += dwi * y_bar.dot(k);
+            }
+        }
+        let theta_bar = h * dy_dtheta;
+        // ∂θ/∂t0 = −1/h, ∂θ/∂h = −θ/h.
+        self.t0 -= theta_bar / h;
+        self.h -= theta_bar * theta / h;
+    }
+
+    /// Pulls the accumulated cotangents back through the stages of the step
+    /// from `(t0, y0)` with size `h`, last stage first: one vector–Jacobian
+    /// product of the term per stage with a nonzero cotangent. Returns the
+    /// cotangents of `y0`, the parameters, `t0` and `h`, and the number of
+    /// products taken.
+    pub fn pull_back<Tm, const D: usize>(
+        mut self,
+        tableau: &ButcherTableau<S, D>,
+        term: &Tm,
+        t0: T,
+        h: T,
+        y0: &Y,
+        stages: &RkStages<Y, S>,
+    ) -> (StepVjp<T, Y, Tm::Params>, u32)
+    where
+        Tm: VjpTerm<T, Y>,
+    {
+        let mut params = <Tm::Params as State<T>>::zero();
+        let mut vjps = 0;
+        for (i, (row, (&c, k))) in tableau
+            .a
+            .iter()
+            .zip(tableau.c.iter().zip(stages.k.iter()))
+            .enumerate()
+            .rev()
+        {
+            let k_bar = self.k[i];
+            if k_bar.max_abs() == T::zero() {
+                continue;
+            }
+            // Every kⱼ enters the step multiplied by h (in y1, the outputs
+            // and the stage inputs), so once all later stages have added to
+            // k̄ⱼ, those terms give ∂L/∂h its k̄ⱼ·kⱼ/h: one product per stage
+            // instead of one per tableau entry.
+            self.h += k_bar.dot(k) / h;
+            // The stage input, with the solver's arithmetic.
+            let mut input = *y0;
+            for (&aij, kj) in row.iter().zip(stages.k.iter()).take(i) {
+                if aij != 0.0 {
+                    input = input.axpy(h * real::<T>(aij), kj);
+                }
+            }
+            let ci = real::<T>(c);
+            let (y_bar, p_bar, t_bar) = term.vjp(t0 + ci * h, &input, &k_bar);
+            vjps += 1;
+            params = params.add(&p_bar);
+            self.t0 += t_bar;
+            self.h += ci * t_bar;
+            self.y0 = self.y0.add(&y_bar);
+            for (k_bar_j, &aij) in self.k.iter_mut().zip(row.iter()).take(i) {
+                if aij != 0.0 {
+                    *k_bar_j = k_bar_j.axpy(h * real::<T>(aij), &y_bar);
+                }
+            }
+        }
+        (
+            StepVjp {
+                y0: self.y0,
+                params,
+                t0: self.t0,
+                h: self.h,
+            },
+            vjps,
+        )
+    }
+}

@@ -1,0 +1,18 @@
+//! Adjoint methods: how the gradient of a solve is computed.
+//!
+//! The discretise-then-optimise adjoint reverses the steps of the forward
+//! solve one by one; [`checkpoint`] decides which forward states it keeps in a
+//! buffer the caller owns and replays the rest, [`explicit_rk`] reverses one
+//! explicit Runge–Kutta step, [`recursive_checkpoint`] combines the two into
+//! the gradient of a solve (Diffrax's `RecursiveCheckpointAdjoint`), and
+//! [`binomial`] holds the counting behind the schedule (Griewank 1992; Griewank and Walther 2000;
+//! Stumm and Walther 2010; Wang, Moin and Iaccarino 2009).
+
+pub mod binomial;
+pub mod checkpoint;
+pub mod explicit_rk;
+pub mod recursive_checkpoint;
+
+pub use recursive_checkpoint::{
+    AdjointStats, Checkpoint, CheckpointOf, CheckpointSlot, Gradient, RecursiveCheckpointAdjoint,
+};

@@ -1,0 +1,424 @@
+//! `RecursiveCheckpointAdjoint`: the exact gradient of the computed solution
+//! ("discretise then optimise"), with memory bounded by a checkpoint buffer
+//! the caller owns.
+//!
+//! The forward solve runs the ordinary step loop ([`Integrator`]) and offers
+//! the loop state before every accepted step to the online checkpointing
+//! schedule of [`super::checkpoint`]; the outputs at the requested times `ts`
+//! are written as [`crate::diffeqsolve`] writes them. The backward pass then
+//! reverses the accepted steps, last first. For each it replays the accepted
+//! attempt with one solver step from its loop state to the start of the step
+//! reversed before it — bit for bit, since a rejected attempt changes neither
+//! the state nor the solver state, and without the controller — to recover
+//! the stage derivatives; recomputation between checkpoints runs the whole
+//! loop, controller and rejections included. The reverse step adds the
+//! cotangents of the outputs the step produced (through the continuous
+//! extension for a time inside the step) and pulls them back through the
+//! stages with one vector–Jacobian product of the term per stage
+//! ([`super::explicit_rk`]). Steps the schedule only recomputes take no
+//! products.
+//!
+//! What is differentiated, as in Diffrax: the arithmetic of every step,
+//! including the continuous extension that produces outputs inside a step.
+//! What is not: the step-size controller's decisions (accept or reject, the
+//! step-size factor, the automatic initial step). So every interior step
+//! boundary moves with `t0` — a shift of the whole step grid — and a boundary
+//! placed exactly at `t1` moves with `t1`; the save times `ts` stay fixed.
+//! With a constant step size this is the exact derivative of the discrete
+//! solve; with an adaptive one it is the derivative at a frozen step sequence.
+//! Two edge cases are one-sided: an output at exactly `t0` is `y0` and adds
+//! nothing to `∂L/∂t0`, and an output at exactly a step end (`t1` included)
+//! is differentiated through the continuous extension at `θ = 1`, which is
+//! the derivative as that step grows past it.
+//!
+//! The gradient of the computed solution is not always close to the gradient
+//! of the ODE's solution. On a stiff problem an explicit method settles at
+//! its stability limit: the step size keeps the fast modes of the solution
+//! from growing, which is enough for the forward solve because those modes
+//! are hardly present. The cotangent, though, contains them, and the
+//! transposed step amplifies them. On the heat equation P6 with Tsit5 the
+//! exact discrete `∂L/∂y0` is about 1e5 where the ODE's is 0.075 (the
+//! parameter gradient, which only sees the smooth modes, is right to 3e-7).
+//! That is the true derivative of what was computed — finite differences of
+//! the same steps agree — and useless as a derivative of the model: use an
+//! implicit solver for stiff problems.
+//!
+//! Explicit Runge–Kutta solvers only, for now: the adjoints of the implicit
+//! steps (a transposed solve with the stage matrix at the converged stages)
+//! are not written yet.
+//!
+//! Memory: the caller's slots, `C` [`Checkpoint`]s — the loop state
+//! ([`LoopStateOf`]: `t`, `y`, the next step end, the FSAL derivative, the
+//! controller state and counters) and the previous step's end — not the
+//! stages, not the outputs. See
+//! [`super::binomial::default_checkpoint_count`] for the default `C`.
+
+// Negated comparisons are deliberate: a NaN must fail every range check.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+use super::checkpoint::{CheckpointStats, OnlineCheckpointer, Slot};
+use super::explicit_rk::RkCotangent;
+use crate::controller::StepSizeController;
+use crate::integrate::{AcceptedStepOf, Advance, Integrator, LoopStateOf, Stats};
+use crate::solver::explicit::{ExplicitRungeKutta, RkStages};
+use crate::{Error, InvalidArgument, Scalar, Solver, State, Term, VjpTerm};
+
+/// A checkpoint slot of [`RecursiveCheckpointAdjoint`]: one loop state of the
+/// solve. Build the buffer with `[Slot::EMPTY; C]`; the payload type is
+/// inferred from the solve.
+pub type CheckpointSlot<T, Y, Tm, S, C> = Slot<CheckpointOf<T, Y, Tm, S, C>>;
+
+/// The [`Checkpoint`] of a solve with this term, solver and controller.
+pub type CheckpointOf<T, Y, Tm, S, C> = Checkpoint<T, LoopStateOf<T, Y, Tm, S, C>>;
+
+/// What [`RecursiveCheckpointAdjoint`] keeps of the solve before a step: the
+/// loop state, and where the step before it ended (one ulp short of the loop
+/// state's time when that step stopped at a discontinuity).
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpoint<T, L> {
+    /// The loop state the step starts from.
+    pub loop_state: L,
+    /// The end of the previous accepted step (`t0` before the first).
+    pub previous_step_end: T,
+}
+
+/// The gradient of a scalar loss of a solve's outputs.
+#[derive(Clone, Copy, Debug)]
+pub struct Gradient<T, Y, P> {
+    /// With respect to the initial state.
+    pub y0: Y,
+    /// With respect to the term's parameters.
+    pub params: P,
+    /// With respect to the initial time.
+    pub t0: T,
+    /// With respect to the final time.
+    pub t1: T,
+    /// What it cost.
+    pub stats: AdjointStats,
+}
+
+/// Counters of a gradient computation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AdjointStats {
+    /// The forward solve's counters.
+    pub forward: Stats,
+    /// Accepted steps, recomputed steps, reversed steps and checkpoints used.
+    pub checkpoints: CheckpointStats,
+    /// Vector–Jacobian products of the term.
+    pub vjp_evals: usize,
+}
+
+/// A forward solve that has kept what its gradient needs: build it with
+/// [`Self::forward`], read the outputs, then call [`Self::backward`] with the
+/// loss's cotangents.
+///
+/// # Examples
+///
+/// ```
+/// use ode_runtime::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+/// use ode_runtime::{ConstantStepSize, Tsit5, Term, VjpTerm, nalgebra::SVector};
+///
+/// // y' = −p y: y(1) = e^{−p} y0.
+/// struct Decay(f64);
+/// impl Term<f64, SVector<f64, 1>> for Decay {
+///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -self.0 * y }
+/// }
+/// impl VjpTerm<f64, SVector<f64, 1>> for Decay {
+///     type Params = SVector<f64, 1>;
+///     fn vjp(&self, _t: f64, y: &SVector<f64, 1>, w: &SVector<f64, 1>)
+///         -> (SVector<f64, 1>, SVector<f64, 1>, f64) {
+///         (-self.0 * w, SVector::from([-w[0] * y[0]]), 0.0)
+///     }
+/// }
+/// let mut slots = [Slot::EMPTY; 4];
+/// let adjoint = RecursiveCheckpointAdjoint::forward(
+///     &Decay(2.0), &Tsit5, &ConstantStepSize, 0.0, 1.0, Some(0.05),
+///     SVector::from([1.0]), &[], &mut [], 1000, &mut slots)?;
+/// let y1 = *adjoint.y1();
+/// // loss = y(1): its cotangent is one.
+/// let g = adjoint.backward(&[], &SVector::from([1.0]))?;
+/// assert!((g.y0[0] - y1[0]).abs() < 1e-12);          // dy(1)/dy0 = e^{−p}
+/// assert!((g.params[0] + y1[0]).abs() < 1e-9);       // dy(1)/dp = −e^{−p}
+/// // dy(1)/dt1 = f(y(1)) = −p y(1), up to the local error of the last step.
+/// assert!((g.t1 + 2.0 * y1[0]).abs() < 1e-6, "{} {}", g.t1, -2.0 * y1[0]);
+/// assert_eq!(g.stats.checkpoints.reverse_steps, 20);
+/// # Ok::<(), ode_runtime::Error>(())
+/// ```
+pub struct RecursiveCheckpointAdjoint<'a, T, Y, Tm, S, C>
+where
+    T: Scalar,
+    Y: State<T>,
+    Tm: Term<T, Y>,
+    S: Solver<T, Y, Tm>,
+    C: StepSizeController<T, Y>,
+{
+    term: &'a Tm,
+    solver: &'a S,
+    controller: &'a C,
+    t0: T,
+    t1: T,
+    max_steps: usize,
+    ts: &'a [T],
+    checkpoints: OnlineCheckpointer<'a, CheckpointOf<T, Y, Tm, S, C>>,
+    end: LoopStateOf<T, Y, Tm, S, C>,
+    /// The end of the last accepted step.
+    last_step_end: T,
+}
+
+/// `+1` if the solve runs forward in time, `−1` if backward.
+fn direction<T: Scalar>(t0: T, t1: T) -> T {
+    if t1 >= t0 {
+        T::one()
+    } else {
+        -T::one()
+    }
+}
+
+/// Checks that `ts` is monotone and inside `[t0, t1]`.
+fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
+    let dir = direction(t0, t1);
+    for &t in ts {
+        if !((t - t0) * dir >= T::zero() && (t1 - t) * dir >= T::zero()) {
+            return Err(InvalidArgument::TsOutsideSpan.into());
+        }
+    }
+    if !ts.windows(2).all(|w| (w[1] - w[0]) * dir >= T::zero()) {
+        return Err(InvalidArgument::TsNotMonotone.into());
+    }
+    Ok(())
+}
+
+/// Advances a loop until a step is accepted and returns that step.
+fn next_accepted<T, Y, Tm, S, C>(
+    it: &mut Integrator<'_, T, Y, Tm, S, C>,
+) -> Result<AcceptedStepOf<T, Y, Tm, S>, Error>
+where
+    T: Scalar,
+    Y: State<T>,
+    Tm: Term<T, Y>,
+    S: Solver<T, Y, Tm>,
+    C: StepSizeController<T, Y>,
+{
+    loop {
+        match it.advance()? {
+            Advance::Accepted(step) => return Ok(step),
+            Advance::Rejected { .. } => {}
+            // Only reachable if a replay diverged from the recorded solve.
+            Advance::Finished => {
+                return Err(Error::NonFiniteState {
+                    t: it.state().t.to_f64(),
+                })
+            }
+        }
+    }
+}
+
+impl<'a, T, Y, Tm, S, C> RecursiveCheckpointAdjoint<'a, T, Y, Tm, S, C>
+where
+    T: Scalar,
+    Y: State<T>,
+    Tm: Term<T, Y>,
+    S: Solver<T, Y, Tm>,
+    C: StepSizeController<T, Y>,
+{
+    /// Solves from `(t0, y0)` to `t1`, writing `y(ts[m])` into `ys[m]` and
+    /// keeping checkpoints in `slots`.
+    ///
+    /// # Errors
+    ///
+    /// Everything [`crate::diffeqsolve`] reports; [`Error::SaveBufferTooSmall`]
+    /// if `ys` is shorter than `ts`; [`Error::CheckpointBufferTooSmall`] if
+    /// `slots` is empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward(
+        term: &'a Tm,
+        solver: &'a S,
+        controller: &'a C,
+        t0: T,
+        t1: T,
+        dt0: Option<T>,
+        y0: Y,
+        ts: &'a [T],
+        ys: &mut [Y],
+        max_steps: usize,
+        slots: &'a mut [CheckpointSlot<T, Y, Tm, S, C>],
+    ) -> Result<Self, Error> {
+        let mut it = Integrator::new(term, solver, controller, t0, t1, dt0, y0, max_steps)?;
+        validate_ts(ts, t0, t1)?;
+        if ys.len() < ts.len() {
+            return Err(Error::SaveBufferTooSmall {
+                needed: ts.len(),
+                capacity: ys.len(),
+            });
+        }
+        let mut checkpoints = OnlineCheckpointer::new(slots)?;
+        let dir = direction(t0, t1);
+        let mut outputs = ts.iter().zip(ys.iter_mut()).peekable();
+        // Requested times equal to t0 are y0 itself.
+        while let Some((_, y)) = outputs.next_if(|(&t, _)| !((t - t0) * dir > T::zero())) {
+            *y = y0;
+        }
+        let mut previous_step_end = t0;
+        while !it.is_done() {
+            checkpoints.record(&Checkpoint {
+                loop_state: *it.state(),
+                previous_step_end,
+            });
+            let step = next_accepted(&mut it)?;
+            previous_step_end = step.t1;
+            while let Some((&t, y)) = outputs.next_if(|(&t, _)| !((t - step.t1) * dir > T::zero()))
+            {
+                *y = solver.interpolate(step.t0, step.t1, &step.y0, &step.y1, &step.dense, t);
+            }
+        }
+        let end = *it.state();
+        let last_step_end = previous_step_end;
+        Ok(Self {
+            term,
+            solver,
+            controller,
+            t0,
+            t1,
+            max_steps,
+            ts,
+            checkpoints,
+            end,
+            last_step_end,
+        })
+    }
+
+    /// The state at `t1`.
+    pub fn y1(&self) -> &Y {
+        &self.end.y
+    }
+
+    /// The forward solve's counters.
+    pub fn stats(&self) -> Stats {
+        self.end.stats
+    }
+
+    /// The gradient of a loss `L(y(ts), y(t1))` given its cotangents:
+    /// `ys_bar[m] = ∂L/∂y(ts[m])` and `y1_bar = ∂L/∂y(t1)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SaveBufferTooSmall`] if `ys_bar` is shorter than `ts`; an
+    /// error of a recomputed step, which would mean the term is not
+    /// deterministic (a replay that ends early is reported as
+    /// [`Error::NonFiniteState`]).
+    pub fn backward<const ST: usize, const D: usize>(
+        self,
+        ys_bar: &[Y],
+        y1_bar: &Y,
+    ) -> Result<Gradient<T, Y, Tm::Params>, Error>
+    where
+        Tm: VjpTerm<T, Y>,
+        S: Solver<T, Y, Tm, DenseInfo = RkStages<Y, ST>> + ExplicitRungeKutta<ST, D>,
+    {
+        let Self {
+            term,
+            solver,
+            controller,
+            t0,
+            t1,
+            max_steps,
+            ts,
+            checkpoints,
+            end,
+            last_step_end,
+        } = self;
+        let ys_bar = ys_bar.get(..ts.len()).ok_or(Error::SaveBufferTooSmall {
+            needed: ts.len(),
+            capacity: ys_bar.len(),
+        })?;
+        let tableau = S::TABLEAU;
+        let dir = direction(t0, t1);
+        // Recomputation runs the loop itself, controller and rejected
+        // attempts included, to reach the next checkpointed state.
+        let mut forward = |_k: usize, checkpoint: &CheckpointOf<T, Y, Tm, S, C>| {
+            let mut it = Integrator::from_state(
+                term,
+                solver,
+                controller,
+                t0,
+                t1,
+                max_steps,
+                checkpoint.loop_state,
+            );
+            let step = next_accepted(&mut it)?;
+            Ok::<_, Error>(Checkpoint {
+                loop_state: *it.state(),
+                previous_step_end: step.t1,
+            })
+        };
+        let mut y_bar = *y1_bar;
+        let mut params = <Tm::Params as State<T>>::zero();
+        let (mut t0_bar, mut t1_bar) = (T::zero(), T::zero());
+        let mut vjp_evals = 0usize;
+        // Outputs not yet pulled back: ts[..pending].
+        let mut pending = ts.len();
+        // The end of the step being reversed, recorded with the state of the
+        // step reversed before it.
+        let mut step_end = last_step_end;
+        let mut reverse = |_k: usize, checkpoint: &CheckpointOf<T, Y, Tm, S, C>| {
+            // The accepted attempt of this step went from the recorded state to
+            // `step_end` with the recorded solver state (a rejection changes
+            // neither), so one solver step replays it bit for bit, without the
+            // controller or the rejected attempts.
+            let state = &checkpoint.loop_state;
+            let (start, stop) = (state.t, step_end);
+            step_end = checkpoint.previous_step_end;
+            let stages = solver
+                .step(term, start, stop, &state.y, &state.solver_state)
+                .dense;
+            let h = stop - start;
+            let mut cot = RkCotangent::new();
+            cot.add_end(tableau, h, &y_bar);
+            // The outputs this step produced: t0_k < t ≤ t1_k.
+            while let Some(m) = pending.checked_sub(1) {
+                let (Some(&t), Some(t_bar)) = (ts.get(m), ys_bar.get(m)) else {
+                    break;
+                };
+                if !((t - start) * dir > T::zero()) {
+                    break;
+                }
+                // Through the continuous extension even at t = t1_k, where the
+                // forward pass returned y1 itself: the values agree there, and
+                // moving the step (with t0) moves θ, which only the extension
+                // accounts for.
+                cot.add_output(tableau, h, &stages, (t - start) / h, t_bar);
+                pending = m;
+            }
+            let (g, n) = cot.pull_back(tableau, term, start, h, &state.y, &stages);
+            vjp_evals += n as usize;
+            y_bar = g.y0;
+            params = params.add(&g.params);
+            // Step boundaries: exactly t1 moves with t1, any other with t0.
+            let start_bar = g.t0 - g.h;
+            for (node, node_bar) in [(start, start_bar), (stop, g.h)] {
+                if node == t1 {
+                    t1_bar += node_bar;
+                } else {
+                    t0_bar += node_bar;
+                }
+            }
+            Ok(())
+        };
+        let checkpoint_stats = checkpoints.reverse(&mut forward, &mut reverse)?;
+        // Outputs at t0 itself are y0.
+        for t_bar in ys_bar.iter().take(pending) {
+            y_bar = y_bar.add(t_bar);
+        }
+        Ok(Gradient {
+            y0: y_bar,
+            params,
+            t0: t0_bar,
+            t1: t1_bar,
+            stats: AdjointStats {
+                forward: end.stats,
+                checkpoints: checkpoint_stats,
+                vjp_evals,
+            },
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! The checkpointing schedule and RecursiveCheckpointAdjoint allocate
+//! nothing: a counting global allocator watches a forward and a reverse sweep
+//! with recomputation, and a P1 gradient.
+//!
+//! A binary of its own, so the allocator counts only this test; it counts
+//! only allocations made on the thread that armed it, so the test harness's
+//! own bookkeeping on other threads does not show.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+use odegrad::adjoint::RecursiveCheckpointAdjoint;
+use odegrad::nalgebra::SVector;
+use odegrad::{ode_system, Error, OdeTerm, PidController, Tsit5};
+
+struct Counting;
+
+thread_local! {
+    static ARMED: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note_allocation() {
+    // `try_with`: thread-local storage may already be gone at thread exit.
+    let _ = ARMED.try_with(|armed| {
+        if armed.get() {
+            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        }
+    });
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Counts the allocations `f` makes on this thread.
+fn allocations_in<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    ALLOCATIONS.with(|n| n.set(0));
+    ARMED.with(|a| a.set(true));
+    let result = f();
+    ARMED.with(|a| a.set(false));
+    (result, ALLOCATIONS.with(Cell::get))
+}
+
+/// A payload the size of an integrator's restart state for a small system.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Restart {
+    t: f64,
+    y: [f64; 4],
+    dt: f64,
+    fsal: [f64; 4],
+}
+
+fn step(_k: usize, s: &Restart) -> Result<Restart, Error> {
+    let mut next = *s;
+    next.t += s.dt;
+    for i in 0..4 {
+        next.y[i] = s.y[i] + s.dt * s.fsal[i];
+        next.fsal[i] = -0.5 * next.y[i];
+    }
+    Ok(next)
+}
+
+#[test]
+fn forward_and_reverse_sweeps_allocate_nothing() {
+    // The allocator must see allocations at all, or the test cannot fail.
+    let (boxed, n) = allocations_in(|| Box::new(1u8));
+    assert_eq!(*boxed, 1);
+    assert!(n >= 1, "the counting allocator does not count");
+
+    let init = Restart {
+        t: 0.0,
+        y: [1.0, 2.0, 3.0, 4.0],
+        dt: 0.01,
+        fsal: [-0.5, -1.0, -1.5, -2.0],
+    };
+    // Both placement regimes (Stumm–Walther up to 44 steps, then
+    // Wang–Moin–Iaccarino), recording through `sweep` and through `record`.
+    for use_record in [false, true] {
+        let (result, allocations) = allocations_in(|| {
+            let mut slots = Slot::<Restart>::array::<8>();
+            let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+            let mut forward = step;
+            if use_record {
+                let mut state = init;
+                for k in 0..1000 {
+                    schedule.record(&state);
+                    state = step(k, &state)?;
+                }
+            } else {
+                schedule.sweep(init, &mut forward, |k, _| k == 1000)?;
+            }
+            // The reverse steps see y_k = (1 − dt/2)^k y_0; sum them.
+            let mut sum = 0.0;
+            let mut reverse = |_k: usize, s: &Restart| -> Result<(), Error> {
+                sum += s.y[0];
+                Ok(())
+            };
+            let stats = schedule.reverse(&mut forward, &mut reverse)?;
+            Ok::<_, Error>((sum, stats))
+        });
+        assert_eq!(
+            allocations, 0,
+            "the schedule allocated (record: {use_record})"
+        );
+        let (sum, stats) = result.unwrap();
+        assert_eq!(stats.reverse_steps, 1000);
+        assert!(stats.recomputed_steps > 0);
+        let q = 1.0f64 - 0.005;
+        let expected = (1.0 - q.powi(1000)) / (1.0 - q);
+        assert!(
+            (sum - expected).abs() < 1e-10 * expected,
+            "{sum} vs {expected}"
+        );
+    }
+}
+
+/// P1 of PROBLEMS.md.
+#[ode_system]
+fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+    let [x, z] = *y;
+    let [a, b, c, d] = *p;
+    [a * x - b * x * z, -c * z + d * x * z]
+}
+
+#[test]
+fn a_p1_gradient_allocates_nothing() {
+    let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+    let pid = PidController::new(1e-8, 1e-8).unwrap();
+    let ts: [f64; 21] = core::array::from_fn(|i| 0.5 * i as f64);
+    let (result, allocations) = allocations_in(|| {
+        let mut ys = [SVector::<f64, 2>::zeros(); 21];
+        // Fewer slots than steps, so the backward pass recomputes.
+        let mut slots = [Slot::EMPTY; 20];
+        let adjoint = RecursiveCheckpointAdjoint::forward(
+            &term,
+            &Tsit5,
+            &pid,
+            0.0,
+            10.0,
+            Some(0.01),
+            SVector::from([1.0, 1.0]),
+            &ts,
+            &mut ys,
+            4096,
+            &mut slots,
+        )?;
+        let ys_bar = ys.map(|y| 2.0 * y);
+        adjoint.backward(&ys_bar, &SVector::zeros())
+    });
+    assert_eq!(allocations, 0, "the gradient allocated");
+    let g = result.unwrap();
+    assert!(g.stats.checkpoints.recomputed_steps > 0);
+    assert!((g.y0[0] + 191.23176789678476).abs() < 1e-5 * 191.2);
+}

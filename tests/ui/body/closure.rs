@@ -1,0 +1,9 @@
+use odegrad::ode_system;
+
+#[ode_system]
+fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    let rate = |x: f64| p[0] * x;
+    [-rate(y[0])]
+}
+
+fn main() {}

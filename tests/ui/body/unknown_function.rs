@@ -1,0 +1,8 @@
+use odegrad::ode_system;
+
+#[ode_system]
+fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    [-p[0] * f64::to_radians(y[0])]
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use odegrad::ode_system;
+
+#[ode_system]
+fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    let mut k = p[0];
+    while k > 1.0 {
+        k *= 0.5;
+    }
+    [-k * y[0]]
+}
+
+fn main() {}

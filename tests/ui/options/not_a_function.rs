@@ -1,0 +1,8 @@
+use odegrad::ode_system;
+
+#[ode_system]
+struct Decay {
+    rate: f64,
+}
+
+fn main() {}
