@@ -5,7 +5,10 @@
 //! crate exports only its macros); tokens come from `proc_macro2`'s fallback
 //! implementation, as in the unit tests, so this measures the engine without
 //! rustc's token bridge. Run: `cargo bench -p ode-macros --bench expand`.
-#![allow(dead_code)]
+// Unused here: engine items only the macro entry point uses, and the imports
+// of the engine's unit-test modules (built under `cfg(test)` by `clippy
+// --all-targets`, whose `#[test]` functions a bench does not compile).
+#![allow(dead_code, unused_imports)]
 
 #[path = "../src/diff.rs"]
 mod diff;

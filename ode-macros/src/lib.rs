@@ -44,14 +44,37 @@ use proc_macro::TokenStream;
 /// with constant bounds (unrolled), local arrays `let mut out = [0.0; N];`
 /// with `out[i] = …` / `+=` / `-=` / `*=` / `/=`, the elementary functions
 /// `sin cos tan asin acos atan atan2 sinh cosh tanh exp exp2 ln log10 log2
-/// sqrt cbrt powi powf abs min max hypot recip` (as methods or `f64::sin(x)`),
+/// sqrt cbrt powi powf abs min max hypot recip` (as methods `x.sin()`, as
+/// `f64::sin(x)`, or as `odegrad::math::sin(x)`, the form a `#![no_std]`
+/// crate uses since `core` has no `f64::sin`),
 /// and `if`/`else` on comparisons (combined with `&&`, `||`, `!`). It ends with
 /// the derivative array `[…]` or a local array. Anything else is a compile
 /// error pointing at the construct.
 ///
 /// At non-smooth points the derivatives are those of automatic
 /// differentiation: `abs' = sign` (0 at 0), `min`/`max` and `if`/`else`
-/// differentiate the branch taken.
+/// differentiate the branch taken. The generated code evaluates both
+/// branches of a runtime `if` and selects one (the function body the user
+/// wrote still branches); a NaN in the branch not taken does not reach the
+/// result or its derivatives.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{nalgebra::SVector, ode_system, OdeSystem};
+///
+/// #[ode_system]
+/// fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+///     let [x, z] = *y;
+///     let [a, b, c, d] = *p;
+///     [a * x - b * x * z, -c * z + d * x * z]
+/// }
+///
+/// let (y, p) = (SVector::from([1.0, 0.5]), SVector::from([1.5, 1.0, 3.0, 1.0]));
+/// let j = LotkaVolterra.jac_y(0.0, &y, &p);
+/// assert!((j[(0, 1)] + 1.0).abs() < 1e-15); // ∂f₀/∂z = −b·x
+/// assert!(!<LotkaVolterra as OdeSystem<f64, 2, 4>>::JAC_P_PATTERN[0][2]); // f₀ ignores c
+/// ```
 #[proc_macro_attribute]
 pub fn ode_system(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(attr.into(), item.into()).into()

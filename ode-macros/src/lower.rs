@@ -427,3 +427,85 @@ impl Lower<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::lower;
+    use crate::error::{Errors, Sp};
+    use crate::ir::{eval, Input};
+    use crate::signature::parse_signature;
+
+    /// Lowers a function and evaluates its outputs at `y`, `p`.
+    fn run(src: &str, y: &[f64], p: &[f64]) -> Result<Vec<f64>, String> {
+        let f: syn::ItemFn = syn::parse_str(src).map_err(|e| e.to_string())?;
+        let mut errs = Errors::default();
+        let sig = parse_signature(&f, &mut errs).ok_or("signature")?;
+        let body = crate::parse::block(&f.block, &mut errs);
+        let end = Sp::single(proc_macro2::Span::call_site());
+        let l = lower(&sig, &body, end, &mut errs);
+        errs.finish().map_err(|e| e.to_string())?;
+        let l = l.ok_or("no result")?;
+        let val = eval(&l.graph, &|i| match i {
+            Input::Y(k) => y[k as usize],
+            Input::P(k) => p[k as usize],
+            _ => 0.0,
+        });
+        Ok(l.outputs.iter().map(|&o| val[o as usize]).collect())
+    }
+
+    #[test]
+    fn loops_unroll_with_index_arithmetic_and_static_ifs() {
+        let src = "fn f(_t: f64, y: &[f64; 4], p: &[f64; 1]) -> [f64; 4] {
+            const N: usize = 4;
+            let mut out = [0.0; N];
+            for i in 0..N {
+                let left = if i > 0 { y[i - 1] } else { 0.0 };
+                out[i] = p[0] * (left - y[i]);
+                out[N - 1 - i] += 0.5 * (i as f64);
+            }
+            out
+        }";
+        let got = run(src, &[1.0, 2.0, 4.0, 8.0], &[3.0]);
+        // Iteration i assigns out[i] (overwriting what an earlier `+=` added)
+        // and then adds 0.5·i to out[3 − i].
+        assert_eq!(got, Ok(vec![-3.0 + 1.5, -3.0 + 1.0, -6.0, -12.0]));
+    }
+
+    #[test]
+    fn runtime_ifs_merge_assignments_of_both_branches() {
+        let src = "fn f(_t: f64, y: &[f64; 2], _p: &[f64; 0]) -> [f64; 2] {
+            let mut a = y[0];
+            let mut b = 0.0;
+            if y[0] > 1.0 && y[1] < 0.0 {
+                a = 2.0 * a;
+            } else {
+                b = -1.0;
+            }
+            [a, b]
+        }";
+        assert_eq!(run(src, &[2.0, -1.0], &[]), Ok(vec![4.0, 0.0]));
+        assert_eq!(run(src, &[2.0, 1.0], &[]), Ok(vec![2.0, -1.0]));
+    }
+
+    #[test]
+    fn every_error_of_a_body_is_reported() {
+        let src = "fn f(_t: f64, y: &[f64; 2], p: &[f64; 1]) -> [f64; 2] {
+            let a = y[2];
+            let b = 2 * p[0];
+            [a]
+        }";
+        let err = run(src, &[0.0; 2], &[0.0]).err().unwrap_or_default();
+        assert!(err.contains("out of bounds"), "{err}");
+        let mut errs = Errors::default();
+        let f: syn::ItemFn = syn::parse_str(src).unwrap_or_else(|e| panic!("{e}"));
+        let sig = parse_signature(&f, &mut errs);
+        let body = crate::parse::block(&f.block, &mut errs);
+        let end = Sp::single(proc_macro2::Span::call_site());
+        if let Some(sig) = sig {
+            lower(&sig, &body, end, &mut errs);
+        }
+        // Bounds, integer/float mixing; the result length is not reported on
+        // top, since `a` and `b` already failed.
+        assert_eq!(errs.count(), 2);
+    }
+}

@@ -205,3 +205,57 @@ fn binary(g: &mut Graph, b: Binary, x: NodeId, y: NodeId, span: Span) -> Rewrite
         Binary::Atan2 | Binary::Hypot | Binary::Min | Binary::Max => R(Op::Binary(b, x, y)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{Binary, Graph, Input, Op, Unary};
+    use proc_macro2::Span;
+
+    #[test]
+    fn identities_return_existing_nodes() {
+        let s = Span::call_site();
+        let mut g = Graph::new(false, true);
+        let x = g.input(Input::Y(0), s);
+        let y = g.input(Input::Y(1), s);
+        let (zero, one) = (g.constant(0.0, s), g.constant(1.0, s));
+        assert_eq!(g.mul(x, one, s), x);
+        assert_eq!(g.add2(zero, x, s), x);
+        assert_eq!(g.sub(x, zero, s), x);
+        assert_eq!(g.div(x, one, s), x);
+        let nx = g.neg(x, s);
+        assert_eq!(g.neg(nx, s), x);
+        let z = g.mul(y, zero, s);
+        assert_eq!(g.const_of(z), Some(0.0));
+        // a + (−b) is a − b; −a · −b is a · b; b · a is a · b.
+        let ny = g.neg(y, s);
+        let d = g.add2(x, ny, s);
+        assert_eq!(g.op(d), Op::Binary(Binary::Sub, x, y));
+        let p = g.mul(nx, ny, s);
+        assert_eq!(p, g.mul(y, x, s));
+    }
+
+    #[test]
+    fn constants_fold_and_selects_resolve() {
+        let s = Span::call_site();
+        let mut g = Graph::new(false, true);
+        let two = g.constant(2.0, s);
+        let e = g.unary(Unary::Exp, two, s);
+        assert_eq!(g.const_of(e), Some(2.0f64.exp()));
+        let x = g.input(Input::Y(0), s);
+        let c = g.cmp(crate::ir::Cmp::Lt, two, e, s);
+        assert_eq!(g.select(c, x, two, s), x);
+        let c = g.cmp(crate::ir::Cmp::Lt, x, two, s);
+        assert_eq!(g.select(c, x, x, s), x);
+        let inner = g.select(c, x, two, s);
+        // The same condition decides the nested select.
+        assert_eq!(g.select(c, inner, e, s), g.select(c, x, e, s));
+    }
+
+    #[test]
+    fn f32_constants_are_rounded() {
+        let s = Span::call_site();
+        let mut g = Graph::new(true, true);
+        let c = g.constant(0.1, s);
+        assert_eq!(g.const_of(c), Some(f64::from(0.1f32)));
+    }
+}
