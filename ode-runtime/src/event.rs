@@ -59,7 +59,7 @@ pub enum ConditionValue<T> {
 ///     }
 ///     fn direction(&self) -> Direction { Direction::Down }
 /// }
-/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let term = FnTerm::<f64, SVector<f64, 1>, _>::new(|_t: f64, y: &SVector<f64, 1>| -y);
 /// let v = Half.condition(&term, 0.0, &SVector::from([1.0]));
 /// assert_eq!(v, ConditionValue::Float(0.5));
 /// ```
@@ -176,7 +176,7 @@ impl<T: Scalar, Y, Tm, F: Fn(T, &Y) -> T, G: Fn(T, &Y) -> (T, Y)> Differentiable
 /// use ode_runtime::event::{BoolEvent, ConditionValue, Event};
 /// use ode_runtime::{FnTerm, nalgebra::SVector};
 /// let past_two = BoolEvent::new(|t: f64, _y: &SVector<f64, 1>| t > 2.0);
-/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let term = FnTerm::<f64, SVector<f64, 1>, _>::new(|_t: f64, y: &SVector<f64, 1>| -y);
 /// assert_eq!(past_two.condition(&term, 3.0, &SVector::zeros()), ConditionValue::Bool(true));
 /// ```
 #[derive(Clone, Copy, Debug)]

@@ -35,6 +35,10 @@ use crate::{
 };
 use nalgebra::SVector;
 
+/// The [`Gradient`] [`ImplicitAdjoint::backward`] returns.
+pub type SteadyStateGradient<T, Tm, const N: usize> =
+    Gradient<T, SVector<T, N>, <Tm as VjpTerm<T, SVector<T, N>>>::Params>;
+
 /// A solve run to a steady state, ready to be differentiated by the implicit
 /// function theorem: build it with [`Self::forward`], then ask for the
 /// gradient ([`Self::backward`]) or a tangent ([`Self::jvp`]).
@@ -171,10 +175,7 @@ impl<'a, T: Scalar, Tm, const N: usize> ImplicitAdjoint<'a, T, Tm, N> {
     ///
     /// [`Error::SingularMatrix`] if `J_y` at `y*` is singular (or the solve
     /// gives a non-finite `λ`).
-    pub fn backward(
-        &self,
-        y1_bar: &SVector<T, N>,
-    ) -> Result<Gradient<T, SVector<T, N>, <Tm as VjpTerm<T, SVector<T, N>>>::Params>, Error>
+    pub fn backward(&self, y1_bar: &SVector<T, N>) -> Result<SteadyStateGradient<T, Tm, N>, Error>
     where
         Tm: JacobianTerm<T, N> + VjpTerm<T, SVector<T, N>>,
     {

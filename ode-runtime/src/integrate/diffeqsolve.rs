@@ -132,7 +132,8 @@ where
 ///     .with_direction(Direction::Down);
 /// let pid = PidController::new(1e-10, 1e-10).unwrap();
 /// let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, f64::INFINITY, Some(0.1),
-///     SVector::from([1.0]), &SaveAt::t1(), &pid, 1000, &mut SaveBuffers::none(), &half).unwrap();
+///     SVector::from([1.0]), &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &half)
+///     .unwrap();
 /// assert!(sol.event_triggered);
 /// assert!((sol.t - 2f64.ln()).abs() < 1e-9);
 /// assert!((sol.y[0] - 0.5).abs() < 1e-12);
