@@ -358,3 +358,50 @@ fn steady_state_never_reached_is_max_steps() {
     .unwrap_err();
     assert!(matches!(err, Error::MaxStepsReached { max_steps: 200, .. }));
 }
+
+#[test]
+fn outputs_after_the_event_carry_no_gradient() {
+    let (h0, k) = (10.0, 0.5);
+    let term = OdeTerm::new(&FallingBall, SVector::from([k]));
+    let event = FloatEvent::new(impact())
+        .with_direction(Direction::Down)
+        .with_gradient(|_t: f64, _y: &V2| (0.0, V2::new(1.0, 0.0)));
+    let controller = pid();
+    // Impact is near t = 2.1: the last two outputs are never reached.
+    let ts = [0.5, 1.0, 3.0, 4.0];
+    let gradient = |late_cotangent: f64| {
+        let mut slots = [Slot::EMPTY; 64];
+        let mut ys = [V2::zeros(); 4];
+        let adjoint = RecursiveCheckpointAdjoint::forward_with_event(
+            &term,
+            &Tsit5,
+            &controller,
+            0.0,
+            f64::INFINITY,
+            Some(0.01),
+            V2::new(h0, 0.0),
+            &ts,
+            &mut ys,
+            10_000,
+            &mut slots,
+            &event,
+        )
+        .unwrap();
+        assert!(ys[2] == V2::zeros() && ys[3] == V2::zeros());
+        assert!((ys[1][0] - height(h0, k, 1.0)).abs() < 1e-9);
+        let late = V2::new(late_cotangent, late_cotangent);
+        let ys_bar = [V2::new(1.0, 0.0), V2::new(0.0, 1.0), late, late];
+        adjoint.backward(&ys_bar, &V2::zeros()).unwrap()
+    };
+    let (a, b) = (gradient(0.0), gradient(1.0));
+    assert!((a.params[0] - b.params[0]).abs() < 1e-15);
+    assert!((a.y0 - b.y0).norm() < 1e-15);
+    // y(0.5) and v(1.0) depend on k: the gradient is not trivially zero.
+    let fd = (velocity(k + 1e-6, 1.0) - velocity(k - 1e-6, 1.0)) / 2e-6
+        + (height(h0, k + 1e-6, 0.5) - height(h0, k - 1e-6, 0.5)) / 2e-6;
+    assert!(
+        (a.params[0] - fd).abs() < 1e-6 * fd.abs(),
+        "{} vs {fd}",
+        a.params[0]
+    );
+}

@@ -526,7 +526,12 @@ where
         let (mut t0_bar, mut t1_bar) = (T::zero(), T::zero());
         let mut vjp_evals = 0usize;
         // Outputs not yet pulled back: ts[..pending].
-        let mut pending = ts.len();
+        // (Outputs requested after an event were never written: skip them.)
+        let mut pending = event_end.map_or(ts.len(), |e| {
+            ts.iter()
+                .take_while(|&&t| !((t - e.t) * dir > T::zero()))
+                .count()
+        });
         // The end of the step being reversed, recorded with the state of the
         // step reversed before it.
         let mut step_end = last_step_end;
