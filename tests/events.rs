@@ -405,3 +405,26 @@ fn outputs_after_the_event_carry_no_gradient() {
         a.params[0]
     );
 }
+
+#[test]
+fn events_are_located_backwards_in_time_too() {
+    // y' = y from y(0) = 1 backwards: y = e^t reaches 1/2 at t = −ln 2.
+    let term = FnTerm::new(|_t: f64, y: &V1| *y);
+    let event = FloatEvent::new(|_t: f64, y: &V1| y[0] - 0.5).with_direction(Direction::Down);
+    let sol = diffeqsolve_with_event(
+        &term,
+        &Tsit5,
+        0.0,
+        f64::NEG_INFINITY,
+        Some(-0.1),
+        V1::from([1.0]),
+        &SaveAt::nothing(),
+        &pid(),
+        1000,
+        &mut SaveBuffers::none(),
+        &event,
+    )
+    .unwrap();
+    assert!(sol.event_triggered);
+    assert!((sol.t + 2f64.ln()).abs() < 1e-9, "{}", sol.t);
+}
