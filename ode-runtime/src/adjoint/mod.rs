@@ -6,13 +6,18 @@
 //! explicit Runge–Kutta step, [`recursive_checkpoint`] combines the two into
 //! the gradient of a solve (Diffrax's `RecursiveCheckpointAdjoint`), and
 //! [`binomial`] holds the counting behind the schedule (Griewank 1992; Griewank and Walther 2000;
-//! Stumm and Walther 2010; Wang, Moin and Iaccarino 2009).
+//! Stumm and Walther 2010; Wang, Moin and Iaccarino 2009). [`implicit`] is
+//! Diffrax's `ImplicitAdjoint`: the gradient of a steady state by the
+//! implicit function theorem.
 
 pub mod binomial;
 pub mod checkpoint;
 pub mod explicit_rk;
+pub mod implicit;
 pub mod recursive_checkpoint;
 
+pub use implicit::ImplicitAdjoint;
 pub use recursive_checkpoint::{
-    AdjointStats, Checkpoint, CheckpointOf, CheckpointSlot, Gradient, RecursiveCheckpointAdjoint,
+    AdjointStats, Checkpoint, CheckpointOf, CheckpointSlot, EventEnd, Gradient,
+    RecursiveCheckpointAdjoint,
 };
