@@ -23,17 +23,16 @@
 //! [`Gradient`] that [`super::RecursiveCheckpointAdjoint`] returns, equal
 //! to it up to round-off since both differentiate one discrete solution.
 //!
-//! When to use it. A reverse gradient costs about one backward sweep per
-//! scalar output, whatever the number of parameters; the sensitivities cost
-//! grows with `N + P` but give every output at once. On our measurements
-//! (BENCHMARKS.md, "DirectAdjoint and forward mode"): for Lotka–Volterra
-//! (N = 2, P = 4) the full Jacobian of the final state by sensitivities is
-//! cheaper than two reverse gradients; for the 82-parameter neural ODE the
-//! sensitivities still beat two reverse sweeps, because the generated `J_p`
-//! of a dense layer costs about one vector–Jacobian product. For one scalar
-//! loss with many parameters, [`super::RecursiveCheckpointAdjoint`] is the
-//! choice; for few parameters, several outputs, or forward-mode tangents,
-//! this one.
+//! When to use it. A reverse gradient costs one backward sweep per scalar
+//! output, whatever the number of parameters; a sensitivity pass costs two
+//! primal solves plus a part that grows with `N + P`, and gives every output
+//! at once. Measured (BENCHMARKS.md, "DirectAdjoint and forward mode"): for
+//! one scalar loss the two are even at about `P ≈ 5` for a Lotka–Volterra
+//! sized system and `P ≈ 19` for a 2–16–2 neural ODE (whose generated `J_p`
+//! is cheap), and reverse mode wins beyond; for a Jacobian with two or more
+//! rows (say the final state of P1 or P4) the sensitivities win or break
+//! even. So: one loss and many parameters — [`super::RecursiveCheckpointAdjoint`];
+//! few parameters, several outputs, or tangents — this one.
 //!
 //! Solvers: the explicit Runge–Kutta methods and Kvaerno3/4/5 (see
 //! [`super::tangent_step`]); ESDIRK steps are replayed once for their stages,
