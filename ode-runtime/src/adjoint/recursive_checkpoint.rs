@@ -107,6 +107,9 @@ pub struct AdjointStats {
     pub checkpoints: CheckpointStats,
     /// Vector–Jacobian products of the term.
     pub vjp_evals: usize,
+    /// Products of the linearised term in forward mode (Jacobian–vector
+    /// products, or Jacobian pairs for full sensitivities).
+    pub tangent_evals: usize,
 }
 
 /// A forward solve that has kept what its gradient needs: build it with
@@ -182,7 +185,7 @@ pub struct EventEnd<T, Y> {
 }
 
 /// `+1` if the solve runs forward in time, `−1` if backward.
-fn direction<T: Scalar>(t0: T, t1: T) -> T {
+pub(super) fn direction<T: Scalar>(t0: T, t1: T) -> T {
     if t1 >= t0 {
         T::one()
     } else {
@@ -191,7 +194,7 @@ fn direction<T: Scalar>(t0: T, t1: T) -> T {
 }
 
 /// Checks that `ts` is monotone and inside `[t0, t1]`.
-fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
+pub(super) fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
     let dir = direction(t0, t1);
     for &t in ts {
         if !((t - t0) * dir >= T::zero() && (t1 - t) * dir >= T::zero()) {
@@ -205,7 +208,7 @@ fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
 }
 
 /// Advances a loop until a step is accepted and returns that step.
-fn next_accepted<T, Y, Tm, S, C>(
+pub(super) fn next_accepted<T, Y, Tm, S, C>(
     it: &mut Integrator<'_, T, Y, Tm, S, C>,
 ) -> Result<AcceptedStepOf<T, Y, Tm, S>, Error>
 where
@@ -596,6 +599,7 @@ where
                 forward: end.stats,
                 checkpoints: checkpoint_stats,
                 vjp_evals,
+                tangent_evals: 0,
             },
         })
     }
