@@ -7,12 +7,23 @@
 //! the gradient of a solve (Diffrax's `RecursiveCheckpointAdjoint`), and
 //! [`binomial`] holds the counting behind the schedule (Griewank 1992; Griewank and Walther 2000;
 //! Stumm and Walther 2010; Wang, Moin and Iaccarino 2009).
+//!
+//! The optimise-then-discretise adjoint, [`backsolve`] (Diffrax's
+//! `BacksolveAdjoint`), solves the continuous adjoint equations backwards in
+//! time instead, optionally with the [`seminorm`] of Kidger, Chen and Lyons
+//! (2021) controlling its steps.
 
+pub mod backsolve;
 pub mod binomial;
 pub mod checkpoint;
 pub mod explicit_rk;
 pub mod recursive_checkpoint;
+pub mod seminorm;
 
+pub use backsolve::{
+    AdjointTerm, Anchor, AugmentedState, BacksolveAdjoint, BacksolveConfig, BacksolveStats,
+};
 pub use recursive_checkpoint::{
     AdjointStats, Checkpoint, CheckpointOf, CheckpointSlot, Gradient, RecursiveCheckpointAdjoint,
 };
+pub use seminorm::AdjointRmsSeminorm;
