@@ -1,5 +1,6 @@
 //! BacksolveAdjoint allocates nothing: a counting global allocator watches a
-//! P1 gradient with 21 save points and the seminorm, and a re-anchored one.
+//! P1 gradient with 21 save points and the seminorm, a re-anchored one, and
+//! one with `y` from the dense output and Kvaerno5 backwards.
 //!
 //! A binary of its own, so the allocator counts only this test; it counts
 //! only allocations made on the thread that armed it, so the test harness's
@@ -8,9 +9,11 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use odegrad::adjoint::{AdjointRmsSeminorm, Anchor, BacksolveAdjoint, BacksolveConfig};
+use odegrad::adjoint::{
+    AdjointRmsSeminorm, Anchor, BacksolveAdjoint, BacksolveConfig, DenseBacksolveAdjoint,
+};
 use odegrad::nalgebra::SVector;
-use odegrad::{ode_system, OdeTerm, PidController, Tsit5};
+use odegrad::{ode_system, Kvaerno5, OdeTerm, PidController, Tsit5};
 
 struct Counting;
 
@@ -117,4 +120,43 @@ fn p1_backsolve_gradients_allocate_nothing() {
         assert!((g.y0[0] + 191.23176789678476).abs() < 1e-5 * 191.2);
         assert!((g.params[3] + 710.9642034238205).abs() < 1e-5 * 711.0);
     }
+}
+
+#[test]
+fn a_dense_kvaerno5_backsolve_allocates_nothing() {
+    let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+    let pid = PidController::new(1e-8, 1e-8).unwrap();
+    let solver = Kvaerno5::new(1e-8, 1e-8).unwrap();
+    let ts: [f64; 21] = core::array::from_fn(|i| 0.5 * i as f64);
+    let mut records = vec![None; 2048];
+    let (result, allocations) = allocations_in(|| {
+        let mut ys = [SVector::<f64, 2>::zeros(); 21];
+        let adjoint = DenseBacksolveAdjoint::forward(
+            &term,
+            &solver,
+            &pid,
+            0.0,
+            10.0,
+            Some(0.01),
+            SVector::from([1.0, 1.0]),
+            &ts,
+            &mut ys,
+            4096,
+            &mut records,
+        )?;
+        let ys_bar: [SVector<f64, 2>; 21] = core::array::from_fn(|i| 2.0 * adjoint.ys()[i]);
+        adjoint.backward(&ys_bar, &SVector::zeros())
+    });
+    assert_eq!(allocations, 0, "the gradient allocated");
+    let g = result.unwrap();
+    assert!(
+        (g.y0[0] + 191.23176789678476).abs() < 1e-4 * 191.2,
+        "{:?}",
+        g.y0
+    );
+    assert!(
+        (g.params[3] + 710.9642034238205).abs() < 1e-4 * 711.0,
+        "{:?}",
+        g.params
+    );
 }

@@ -47,8 +47,12 @@
 //!
 //! Only the explicit solvers integrate the tuple state: the implicit ones
 //! need a Jacobian over an `SVector`, and stable Rust cannot name
-//! `SVector<T, {2N + P}>`. For stiff problems use re-anchoring with an
-//! explicit backward solver, or `RecursiveCheckpointAdjoint`.
+//! `SVector<T, {2N + P}>`. Re-anchoring at step ends helps where one forward
+//! step is short enough for `y` to survive backwards (the heat equation P6),
+//! not on problems whose forward steps are long and stiff (P2, P3: the
+//! explicit backward pass runs out of steps). For those,
+//! [`super::backsolve_dense`] takes `y` from the stored forward dense output
+//! and solves `a` alone, with an implicit method.
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -233,7 +237,7 @@ pub struct BacksolveAdjoint<'a, T, Y, Tm, S, C> {
 }
 
 /// `+1` if the solve runs forward in time, `−1` if backward.
-fn direction<T: Scalar>(t0: T, t1: T) -> T {
+pub(crate) fn direction<T: Scalar>(t0: T, t1: T) -> T {
     if t1 >= t0 {
         T::one()
     } else {
@@ -242,7 +246,7 @@ fn direction<T: Scalar>(t0: T, t1: T) -> T {
 }
 
 /// Checks that `ts` is monotone and inside `[t0, t1]`.
-fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
+pub(crate) fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
     let dir = direction(t0, t1);
     for &t in ts {
         if !((t - t0) * dir >= T::zero() && (t1 - t) * dir >= T::zero()) {
@@ -256,7 +260,7 @@ fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
 }
 
 /// Adds the counters of one backward segment.
-fn add_stats(total: &mut Stats, s: &Stats) {
+pub(crate) fn add_stats(total: &mut Stats, s: &Stats) {
     total.num_steps += s.num_steps;
     total.num_accepted_steps += s.num_accepted_steps;
     total.num_rejected_steps += s.num_rejected_steps;
@@ -267,7 +271,7 @@ fn add_stats(total: &mut Stats, s: &Stats) {
 
 /// A non-finite backward state is a diverged adjoint, whatever the loop
 /// called it.
-fn as_divergence(e: Error) -> Error {
+pub(crate) fn as_divergence(e: Error) -> Error {
     match e {
         Error::NonFiniteState { t } | Error::NonFiniteDerivative { t } => {
             Error::AdjointDiverged { t }

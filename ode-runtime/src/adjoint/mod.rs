@@ -11,9 +11,12 @@
 //! The optimise-then-discretise adjoint, [`backsolve`] (Diffrax's
 //! `BacksolveAdjoint`), solves the continuous adjoint equations backwards in
 //! time instead, optionally with the [`seminorm`] of Kidger, Chen and Lyons
-//! (2021) controlling its steps.
+//! (2021) controlling its steps; [`backsolve_dense`] reads `y` from the
+//! forward solve's stored dense output instead, which lets an implicit method
+//! solve the backward pass of a stiff problem.
 
 pub mod backsolve;
+pub mod backsolve_dense;
 pub mod binomial;
 pub mod checkpoint;
 pub mod explicit_rk;
@@ -23,6 +26,7 @@ pub mod seminorm;
 pub use backsolve::{
     AdjointTerm, Anchor, AugmentedState, BacksolveAdjoint, BacksolveConfig, BacksolveStats,
 };
+pub use backsolve_dense::{DenseAdjointTerm, DenseBacksolveAdjoint, DenseRecord, DenseSlot};
 pub use recursive_checkpoint::{
     AdjointStats, Checkpoint, CheckpointOf, CheckpointSlot, Gradient, RecursiveCheckpointAdjoint,
 };
