@@ -697,3 +697,98 @@ mod dense {
         );
     }
 }
+
+mod reversed_time {
+    //! Solves that run backwards in time (t1 < t0): both variants.
+    use super::*;
+    use odegrad::adjoint::DenseBacksolveAdjoint;
+    use odegrad::nalgebra::SMatrix;
+    use odegrad::{JacobianTerm, Term, VjpTerm};
+
+    type V1 = SVector<f64, 1>;
+
+    /// y' = −p y.
+    struct Decay(f64);
+    impl Term<f64, V1> for Decay {
+        fn vf(&self, _t: f64, y: &V1) -> V1 {
+            -self.0 * y
+        }
+    }
+    impl JacobianTerm<f64, 1> for Decay {
+        fn jac(&self, _t: f64, _y: &V1) -> SMatrix<f64, 1, 1> {
+            SMatrix::from([[-self.0]])
+        }
+        fn dfdt(&self, _t: f64, _y: &V1) -> V1 {
+            V1::zeros()
+        }
+    }
+    impl VjpTerm<f64, V1> for Decay {
+        type Params = V1;
+        fn vjp(&self, _t: f64, y: &V1, w: &V1) -> (V1, V1, f64) {
+            (-self.0 * w, V1::from([-w[0] * y[0]]), 0.0)
+        }
+    }
+
+    /// From t0 = 1 to t1 = 0: y(0) = e^{p} y(1), so dy(0)/dy0 = e^{p} and
+    /// dy(0)/dp = y(0); with an intermediate save time at 0.5.
+    #[test]
+    fn both_variants_differentiate_a_solve_backwards_in_time() {
+        let p: f64 = 0.7;
+        let term = Decay(p);
+        let exact = p.exp();
+        let pid = PidController::new(1e-10, 1e-10).unwrap();
+        let ts = [0.5];
+        let mut ys = [V1::zeros()];
+        let adjoint = BacksolveAdjoint::forward(
+            &term,
+            &Tsit5,
+            &pid,
+            1.0,
+            0.0,
+            Some(-0.01),
+            V1::from([1.0]),
+            &ts,
+            &mut ys,
+            1000,
+            &mut [],
+        )
+        .unwrap();
+        // loss = y(0) + y(0.5): gradient e^{p} + e^{p/2}, and y(0) + y(0.5)/2.
+        let g = adjoint
+            .backward(&[V1::from([1.0])], &V1::from([1.0]))
+            .unwrap();
+        let half = (0.5 * p).exp();
+        assert!((g.y0[0] - (exact + half)).abs() < 1e-8, "{}", g.y0[0]);
+        assert!(
+            (g.params[0] - (exact + 0.5 * half)).abs() < 1e-8,
+            "{}",
+            g.params[0]
+        );
+        let solver = Kvaerno5::new(1e-10, 1e-10).unwrap();
+        let mut records = [None; 512];
+        let mut ys = [V1::zeros()];
+        let adjoint = DenseBacksolveAdjoint::forward(
+            &term,
+            &solver,
+            &pid,
+            1.0,
+            0.0,
+            Some(-0.01),
+            V1::from([1.0]),
+            &ts,
+            &mut ys,
+            1000,
+            &mut records,
+        )
+        .unwrap();
+        let g = adjoint
+            .backward(&[V1::from([1.0])], &V1::from([1.0]))
+            .unwrap();
+        assert!((g.y0[0] - (exact + half)).abs() < 1e-7, "{}", g.y0[0]);
+        assert!(
+            (g.params[0] - (exact + 0.5 * half)).abs() < 1e-7,
+            "{}",
+            g.params[0]
+        );
+    }
+}

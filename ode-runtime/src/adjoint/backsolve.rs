@@ -531,11 +531,20 @@ where
                 }
                 other => other,
             })?;
+            // A segment's budget is what is left of the whole pass's; report
+            // the whole pass's.
+            let budget_error = |e: Error| match e {
+                Error::MaxStepsReached { t, .. } => Error::MaxStepsReached {
+                    t,
+                    max_steps: config.max_steps,
+                },
+                other => other,
+            };
             stats.segments += 1;
             let result = Self::run_segment(&mut it, max_y);
             let seg = it.state();
             add_stats(&mut stats.backward, &seg.stats);
-            result?;
+            result.map_err(budget_error)?;
             if stats.backward.num_steps > config.max_steps {
                 return Err(Error::MaxStepsReached {
                     t: seg.t.to_f64(),

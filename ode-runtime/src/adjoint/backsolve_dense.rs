@@ -23,7 +23,9 @@
 //! Save times split the backward pass into segments as in
 //! [`super::backsolve`] (cotangent added to `a`, solver state recomputed,
 //! step size carried over). A non-finite `a` or `a_p` is
-//! [`Error::AdjointDiverged`].
+//! [`Error::AdjointDiverged`]. `a_p` is never part of the backward state, so
+//! the step-size control already sees `a` alone: the adjoint seminorm is
+//! built in.
 //!
 //! `∂(−Jᵀa)/∂t`, which Rosenbrock methods use, would need second derivatives
 //! of `f`; [`DenseAdjointTerm`] approximates it by a central difference in
@@ -437,6 +439,15 @@ where
                 }
                 other => other,
             })?;
+            // A segment's budget is what is left of the whole pass's; report
+            // the whole pass's.
+            let budget_error = |e: Error| match e {
+                Error::MaxStepsReached { t, .. } => Error::MaxStepsReached {
+                    t,
+                    max_steps: config.max_steps,
+                },
+                other => other,
+            };
             stats.segments += 1;
             let result = loop {
                 if it.is_done() {
@@ -462,7 +473,7 @@ where
             };
             let seg = it.state();
             add_stats(&mut stats.backward, &seg.stats);
-            result?;
+            result.map_err(budget_error)?;
             if stats.backward.num_steps > config.max_steps {
                 return Err(Error::MaxStepsReached {
                     t: seg.t.to_f64(),
@@ -538,7 +549,8 @@ where
                 };
                 let (_, gp, _) = self.term.vjp(t, &y, &a);
                 *vjp_evals += 1;
-                total = total.axpy(rad * <T as Scalar>::from_f64(w), &gp);
+                // dt = dir · ds.
+                total = total.axpy(rad * <T as Scalar>::from_f64(w) * dir, &gp);
             }
             s = piece_end;
             k += 1;
