@@ -15,7 +15,16 @@
 //! [`direct`] propagates tangents and sensitivities through a solve
 //! (Diffrax's `DirectAdjoint`), and [`forward_mode`] makes "which adjoints
 //! allow forward mode" a trait bound.
+//!
+//! The optimise-then-discretise adjoint, [`backsolve`] (Diffrax's
+//! `BacksolveAdjoint`), solves the continuous adjoint equations backwards in
+//! time instead, optionally with the [`seminorm`] of Kidger, Chen and Lyons
+//! (2021) controlling its steps; [`backsolve_dense`] reads `y` from the
+//! forward solve's stored dense output instead, which lets an implicit method
+//! solve the backward pass of a stiff problem.
 
+pub mod backsolve;
+pub mod backsolve_dense;
 pub mod binomial;
 pub mod checkpoint;
 pub mod direct;
@@ -23,6 +32,7 @@ pub mod explicit_rk;
 pub mod forward_mode;
 pub mod implicit;
 pub mod recursive_checkpoint;
+pub mod seminorm;
 pub mod tangent_field;
 pub mod tangent_step;
 
@@ -32,7 +42,13 @@ pub use tangent_field::{JvpField, Sensitivity, SensitivityField, TangentField};
 pub use tangent_step::TangentStep;
 
 pub use implicit::ImplicitAdjoint;
+
+pub use backsolve::{
+    AdjointTerm, Anchor, AugmentedState, BacksolveAdjoint, BacksolveConfig, BacksolveStats,
+};
+pub use backsolve_dense::{DenseAdjointTerm, DenseBacksolveAdjoint, DenseRecord, DenseSlot};
 pub use recursive_checkpoint::{
     AdjointStats, Checkpoint, CheckpointOf, CheckpointSlot, EventEnd, Gradient,
     RecursiveCheckpointAdjoint,
 };
+pub use seminorm::AdjointRmsSeminorm;

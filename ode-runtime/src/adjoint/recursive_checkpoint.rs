@@ -83,9 +83,11 @@ pub struct Checkpoint<T, L> {
     pub previous_step_end: T,
 }
 
-/// The gradient of a scalar loss of a solve's outputs.
+/// The gradient of a scalar loss of a solve's outputs. `St` is the adjoint's
+/// work counters ([`AdjointStats`] here, `BacksolveStats` for the continuous
+/// adjoint).
 #[derive(Clone, Copy, Debug)]
-pub struct Gradient<T, Y, P> {
+pub struct Gradient<T, Y, P, St = AdjointStats> {
     /// With respect to the initial state.
     pub y0: Y,
     /// With respect to the term's parameters.
@@ -95,7 +97,7 @@ pub struct Gradient<T, Y, P> {
     /// With respect to the final time.
     pub t1: T,
     /// What it cost.
-    pub stats: AdjointStats,
+    pub stats: St,
 }
 
 /// Counters of a gradient computation.
