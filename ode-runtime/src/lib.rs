@@ -1,7 +1,8 @@
 //! # ode-runtime
 //!
 //! The `#![no_std]`, allocation-free runtime of odegrad: the state algebra,
-//! the [`OdeSystem`] interface that `#[ode_system]` implements, terms, solvers,
+//! the [`OdeSystem`] interface that `#[ode_system]` implements, the [`Loss`]
+//! interface that `#[differentiable]` implements, terms, solvers,
 //! step-size controllers, saving, and the adjoint methods that differentiate a
 //! solve.
 //!
@@ -18,6 +19,7 @@ pub mod adjoint;
 pub mod controller;
 pub mod error;
 pub mod integrate;
+pub mod loss;
 pub mod math;
 pub mod saveat;
 pub mod scalar;
@@ -29,6 +31,7 @@ pub mod term;
 pub use controller::{ConstantStepSize, PidController, StepSizeController, StepTo};
 pub use error::{Error, InvalidArgument};
 pub use integrate::{diffeqsolve, AcceptedStep, Advance, Integrator, LoopState, Solution, Stats};
+pub use loss::Loss;
 pub use saveat::{evaluate_dense, DenseStep, SaveAt, SaveBuffers};
 pub use scalar::Scalar;
 pub use solver::explicit::{Bosh3, Dopri5, Dopri8, Euler, Heun, Midpoint, Ralston, Tsit5};
