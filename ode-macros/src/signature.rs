@@ -458,3 +458,146 @@ pub fn camel_case(ident: &Ident) -> Ident {
     }
     Ident::new(&out, ident.span())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_options, parse_signature, Float, Kind, Output, Signature};
+    use crate::error::Errors;
+
+    fn sig(kind: Kind, src: &str) -> Result<Signature, String> {
+        let f: syn::ItemFn = syn::parse_str(src).map_err(|e| e.to_string())?;
+        let mut errs = Errors::default();
+        let s = parse_signature(kind, &f, &mut errs);
+        errs.finish().map_err(|e| e.to_string())?;
+        s.ok_or_else(|| "no signature and no error".to_string())
+    }
+
+    fn err(kind: Kind, src: &str) -> String {
+        match sig(kind, src) {
+            Ok(_) => panic!("accepted: {src}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn loss_without_parameters() {
+        let s = sig(
+            Kind::Differentiable,
+            "fn l(t: f64, y: &[f64; 3]) -> f64 { t }",
+        )
+        .unwrap();
+        assert_eq!(
+            (s.n, s.np, s.has_p, s.output),
+            (3, 0, false, Output::Scalar)
+        );
+        assert_eq!(s.float, Float::F64);
+        assert!(s.p.is_none());
+        assert_eq!(s.y.map(|i| i.to_string()).as_deref(), Some("y"));
+    }
+
+    #[test]
+    fn loss_with_parameters_in_f32() {
+        let src = "fn l(_: f32, state: &[f32; 2], theta: &[f32; 5]) -> f32 { 0.0 }";
+        let s = sig(Kind::Differentiable, src).unwrap();
+        assert_eq!((s.n, s.np, s.has_p, s.output), (2, 5, true, Output::Scalar));
+        assert_eq!(s.float, Float::F32);
+        assert!(s.t.is_none());
+        assert_eq!(s.p.map(|i| i.to_string()).as_deref(), Some("theta"));
+    }
+
+    #[test]
+    fn vector_field_signature_is_unchanged() {
+        let src = "fn f(t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] { *y }";
+        let s = sig(Kind::OdeSystem, src).unwrap();
+        assert_eq!(
+            (s.n, s.np, s.has_p, s.output),
+            (2, 4, true, Output::Array(2))
+        );
+        // A vector field needs its parameter argument and an array result.
+        let e = err(
+            Kind::OdeSystem,
+            "fn f(t: f64, y: &[f64; 2]) -> [f64; 2] { *y }",
+        );
+        assert!(
+            e.contains("the vector field takes 3 arguments, found 2"),
+            "{e}"
+        );
+        let e = err(
+            Kind::OdeSystem,
+            "fn f(t: f64, y: &[f64; 2], p: &[f64; 1]) -> f64 { t }",
+        );
+        assert!(e.contains("expected an array type"), "{e}");
+    }
+
+    #[test]
+    fn loss_rejections_name_the_loss() {
+        let e = err(
+            Kind::Differentiable,
+            "fn l(t: f64, y: &[f64; 2]) -> [f64; 2] { *y }",
+        );
+        assert!(e.starts_with("a loss returns one scalar `f64`"), "{e}");
+        let e = err(
+            Kind::Differentiable,
+            "fn l(t: f64, y: &[f64; 2]) -> (f64, f64) { t }",
+        );
+        assert!(e.starts_with("a loss returns one scalar"), "{e}");
+        let src = "fn l(t: f64, y: &[f64; 2], p: &[f64; 1], q: f64) -> f64 { t }";
+        let e = err(Kind::Differentiable, src);
+        assert!(
+            e.contains("the loss takes 2 or 3 arguments, found 4"),
+            "{e}"
+        );
+        let e = err(Kind::Differentiable, "fn l(t: f64, y: &[f64; 2]) { }");
+        assert!(e.starts_with("missing return type `-> f64`"), "{e}");
+        let e = err(
+            Kind::Differentiable,
+            "fn l<T>(t: f64, y: &[f64; 2]) -> f64 { t }",
+        );
+        assert!(e.starts_with("generic losses are not supported"), "{e}");
+        let e = err(
+            Kind::Differentiable,
+            "fn l(mut t: f64, y: &[f64; 2]) -> f64 { t }",
+        );
+        assert!(e.starts_with("arguments of a loss cannot be `mut`"), "{e}");
+        let e = err(
+            Kind::Differentiable,
+            "fn l(t: f64, y: &mut [f64; 2]) -> f64 { t }",
+        );
+        assert!(e.contains("the loss returns its value"), "{e}");
+        let e = err(
+            Kind::Differentiable,
+            "async fn l(t: f64, y: &[f64; 2]) -> f64 { t }",
+        );
+        assert!(
+            e.starts_with("#[differentiable] cannot be applied to an `async` fn"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn options_name_the_attribute() {
+        let mut errs = Errors::default();
+        let opts = parse_options(
+            Kind::Differentiable,
+            quote::quote!(name = Misfit),
+            &mut errs,
+        );
+        assert!(errs.finish().is_ok());
+        assert_eq!(opts.name.map(|i| i.to_string()).as_deref(), Some("Misfit"));
+        let mut errs = Errors::default();
+        parse_options(
+            Kind::Differentiable,
+            quote::quote!(nmae = Misfit),
+            &mut errs,
+        );
+        let e = errs
+            .finish()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("unknown #[differentiable] option `nmae`"),
+            "{e}"
+        );
+    }
+}
