@@ -2,7 +2,8 @@
 //!
 //! Compile-time differentiable ODE solvers. Put [`ode_system`] on a plain Rust
 //! vector field and the macro emits its Jacobians, Jacobian–vector products and
-//! vector–Jacobian products as straight-line code; the runtime combines them
+//! vector–Jacobian products as straight-line code ([`differentiable`] does the
+//! same for a scalar loss, emitting its gradient); the runtime combines them
 //! with statically dispatched solvers, step-size controllers and adjoints.
 //!
 //! This crate is a facade: it re-exports [`ode_runtime`] and the macros of
@@ -11,5 +12,5 @@
 #![no_std]
 #![deny(missing_docs)]
 
-pub use ode_macros::ode_system;
+pub use ode_macros::{differentiable, ode_system};
 pub use ode_runtime::*;
