@@ -30,7 +30,7 @@
 //! adjoints", ICCS 2006, and H. Zhang and A. Sandu, "FATODE", SIAM J. Sci.
 //! Comput. 36 (2014), for implicit Runge–Kutta adjoints.
 
-use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjp, StepVjpWork};
+use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjp, StepVjpResult, StepVjpWork};
 use crate::solver::implicit::esdirk::esdirk_step;
 use crate::solver::implicit::{
     EsdirkTableau, ImplicitEuler, ImplicitState, Kvaerno3, Kvaerno4, Kvaerno5, NewtonConfig,
@@ -67,7 +67,7 @@ fn esdirk_step_vjp<T, const N: usize, const S: usize, Tm>(
     state: &ImplicitState<T, N>,
     y1_bar: &SVector<T, N>,
     outputs: OutputCotangents<'_, T, SVector<T, N>>,
-) -> Result<(StepVjp<T, SVector<T, N>, Tm::Params>, StepVjpWork), Error>
+) -> StepVjpResult<T, SVector<T, N>, Tm::Params>
 where
     T: Scalar,
     Tm: JacobianTerm<T, N> + VjpTerm<T, SVector<T, N>>,
@@ -202,7 +202,7 @@ macro_rules! esdirk_vjp {
                 state: &ImplicitState<T, N>,
                 y1_bar: &SVector<T, N>,
                 outputs: OutputCotangents<'_, T, SVector<T, N>>,
-            ) -> Result<(StepVjp<T, SVector<T, N>, Tm::Params>, StepVjpWork), Error> {
+            ) -> StepVjpResult<T, SVector<T, N>, Tm::Params> {
                 esdirk_step_vjp(
                     &$tableau,
                     $extension,

@@ -30,13 +30,13 @@
 //! evaluates no vector field. Nothing here allocates.
 
 pub use super::solver_vjp::StepVjp;
-use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjpWork};
+use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjpResult, StepVjpWork};
 use crate::solver::explicit::{
     erk_step, Bosh3, Dopri5, Dopri8, Euler, ExplicitRungeKutta, Heun, Midpoint, Ralston, RkStages,
     Tsit5,
 };
 use crate::solver::tableau::ButcherTableau;
-use crate::{Error, Scalar, State, VjpTerm};
+use crate::{Scalar, State, VjpTerm};
 
 /// A tableau coefficient in the solve's scalar type.
 #[inline(always)]
@@ -291,7 +291,7 @@ macro_rules! explicit_step_vjp {
                 state: &Y,
                 y1_bar: &Y,
                 outputs: OutputCotangents<'_, T, Y>,
-            ) -> Result<(StepVjp<T, Y, Tm::Params>, StepVjpWork), Error> {
+            ) -> StepVjpResult<T, Y, Tm::Params> {
                 Ok(erk_step_vjp(
                     <$name as ExplicitRungeKutta<_, _>>::TABLEAU,
                     term,

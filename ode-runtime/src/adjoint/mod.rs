@@ -21,4 +21,4 @@ pub mod solver_vjp;
 pub use recursive_checkpoint::{
     AdjointStats, Checkpoint, CheckpointOf, CheckpointSlot, Gradient, RecursiveCheckpointAdjoint,
 };
-pub use solver_vjp::{OutputCotangents, SolverVjp, StepVjp, StepVjpWork};
+pub use solver_vjp::{OutputCotangents, SolverVjp, StepVjp, StepVjpResult, StepVjpWork};

@@ -24,7 +24,7 @@
 //! sensitivity analysis of chemical kinetic systems with KPP: II",
 //! Atmospheric Environment 37 (2003), for Rosenbrock discrete adjoints.
 
-use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjp, StepVjpWork};
+use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjp, StepVjpResult, StepVjpWork};
 use crate::solver::rosenbrock::{rosenbrock_step, Rodas5P, RosenbrockTableau, RODAS5P};
 use crate::{Error, Scalar, SecondOrderTerm, State, StepStatus};
 use nalgebra::SVector;
@@ -44,7 +44,7 @@ fn rosenbrock_step_vjp<T, const N: usize, const S: usize, const D: usize, Tm>(
     y0: &SVector<T, N>,
     y1_bar: &SVector<T, N>,
     outputs: OutputCotangents<'_, T, SVector<T, N>>,
-) -> Result<(StepVjp<T, SVector<T, N>, Tm::Params>, StepVjpWork), Error>
+) -> StepVjpResult<T, SVector<T, N>, Tm::Params>
 where
     T: Scalar,
     Tm: SecondOrderTerm<T, N>,
@@ -176,7 +176,7 @@ where
         _state: &(),
         y1_bar: &SVector<T, N>,
         outputs: OutputCotangents<'_, T, SVector<T, N>>,
-    ) -> Result<(StepVjp<T, SVector<T, N>, Tm::Params>, StepVjpWork), Error> {
+    ) -> StepVjpResult<T, SVector<T, N>, Tm::Params> {
         rosenbrock_step_vjp(&RODAS5P, term, t0, t1, y0, y1_bar, outputs)
     }
 }

@@ -26,6 +26,10 @@ pub struct StepVjp<T, Y, P> {
     pub h: T,
 }
 
+/// What [`SolverVjp::step_vjp`] returns: the cotangents of the step's
+/// inputs and the work it took.
+pub type StepVjpResult<T, Y, P> = Result<(StepVjp<T, Y, P>, StepVjpWork), Error>;
+
 /// The derivative work of one reversed step (the replay's own work is not
 /// counted: it is a forward step).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -89,5 +93,5 @@ pub trait SolverVjp<T: Scalar, Y: State<T>, Tm: VjpTerm<T, Y>>: Solver<T, Y, Tm>
         state: &Self::SolverState,
         y1_bar: &Y,
         outputs: OutputCotangents<'_, T, Y>,
-    ) -> Result<(StepVjp<T, Y, Tm::Params>, StepVjpWork), Error>;
+    ) -> StepVjpResult<T, Y, Tm::Params>;
 }
