@@ -12,7 +12,7 @@ use std::cell::Cell;
 use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
 use odegrad::adjoint::RecursiveCheckpointAdjoint;
 use odegrad::nalgebra::SVector;
-use odegrad::{ode_system, Error, OdeTerm, PidController, Tsit5};
+use odegrad::{ode_system, Error, Kvaerno5, OdeTerm, PidController, Rodas5P, Tsit5};
 
 struct Counting;
 
@@ -174,4 +174,67 @@ fn a_p1_gradient_allocates_nothing() {
     let g = result.unwrap();
     assert!(g.stats.checkpoints.recomputed_steps > 0);
     assert!((g.y0[0] + 191.23176789678476).abs() < 1e-5 * 191.2);
+}
+
+/// P3 of PROBLEMS.md.
+#[ode_system]
+fn robertson(_t: f64, y: &[f64; 3], p: &[f64; 3]) -> [f64; 3] {
+    let [y1, y2, y3] = *y;
+    let [k1, k2, k3] = *p;
+    [
+        -k1 * y1 + k3 * y2 * y3,
+        k1 * y1 - k2 * y2 * y2 - k3 * y2 * y3,
+        k2 * y2 * y2,
+    ]
+}
+
+#[test]
+fn stiff_gradients_allocate_nothing() {
+    let term = OdeTerm::new(&Robertson, SVector::from([0.04, 3e7, 1e4]));
+    let pid = PidController::new(1e-8, 1e-10).unwrap();
+    let k5 = Kvaerno5::new(1e-8, 1e-10).unwrap();
+    let ts = [1.0, 10.0, 100.0];
+    let (result, allocations) = allocations_in(|| {
+        let mut ys = [SVector::<f64, 3>::zeros(); 3];
+        let mut slots = [Slot::EMPTY; 8];
+        let adjoint = RecursiveCheckpointAdjoint::forward(
+            &term,
+            &k5,
+            &pid,
+            0.0,
+            1e3,
+            Some(1e-6),
+            SVector::from([1.0, 0.0, 0.0]),
+            &ts,
+            &mut ys,
+            4096,
+            &mut slots,
+        )?;
+        adjoint.backward(&ys, &SVector::from([1.0, 0.0, 0.0]))
+    });
+    assert_eq!(allocations, 0, "the Kvaerno5 gradient allocated");
+    let g = result.unwrap();
+    assert!(g.stats.checkpoints.recomputed_steps > 0 && g.stats.lu_factorisations > 0);
+
+    let (result, allocations) = allocations_in(|| {
+        let mut ys = [SVector::<f64, 3>::zeros(); 3];
+        let mut slots = [Slot::EMPTY; 8];
+        let adjoint = RecursiveCheckpointAdjoint::forward(
+            &term,
+            &Rodas5P,
+            &pid,
+            0.0,
+            1e3,
+            Some(1e-6),
+            SVector::from([1.0, 0.0, 0.0]),
+            &ts,
+            &mut ys,
+            4096,
+            &mut slots,
+        )?;
+        adjoint.backward(&ys, &SVector::from([1.0, 0.0, 0.0]))
+    });
+    assert_eq!(allocations, 0, "the Rodas5P gradient allocated");
+    let g = result.unwrap();
+    assert!(g.stats.checkpoints.recomputed_steps > 0 && g.stats.second_order_evals > 0);
 }

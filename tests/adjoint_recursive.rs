@@ -3,10 +3,10 @@
 //! reference gradients of P1 and P4 in PROBLEMS.md.
 
 use odegrad::adjoint::checkpoint::Slot;
+use odegrad::adjoint::SolverVjp;
 use odegrad::adjoint::{CheckpointSlot, Gradient, RecursiveCheckpointAdjoint};
 use odegrad::controller::StepSizeController;
 use odegrad::nalgebra::{SVector, Vector2};
-use odegrad::solver::explicit::{ExplicitRungeKutta, RkStages};
 use odegrad::{
     diffeqsolve, ode_system, Bosh3, ConstantStepSize, Dopri5, Dopri8, Error, Euler, Heun, Midpoint,
     OdeTerm, PidController, Ralston, SaveAt, SaveBuffers, Solver, Term, Tsit5, VjpTerm,
@@ -99,7 +99,7 @@ where
 
 /// The adjoint's gradient of the same loss, with `capacity` checkpoints.
 #[allow(clippy::too_many_arguments)]
-fn gradient<S, C, const ST: usize, const D: usize>(
+fn gradient<S, C>(
     solver: &S,
     controller: &C,
     p: P5,
@@ -111,8 +111,7 @@ fn gradient<S, C, const ST: usize, const D: usize>(
     capacity: usize,
 ) -> (f64, Gradient<f64, V2, P5>)
 where
-    S: Solver<f64, V2, Forced, SolverState = V2, DenseInfo = RkStages<V2, ST>>
-        + ExplicitRungeKutta<ST, D>,
+    S: SolverVjp<f64, V2, Forced>,
     C: StepSizeController<f64, V2>,
 {
     let term = Forced { p };
@@ -160,7 +159,7 @@ fn assert_close(adjoint: f64, fd: f64, rel: f64, what: &str) {
 
 /// Every gradient component against central differences of `diffeqsolve`.
 #[allow(clippy::too_many_arguments)]
-fn check_against_fd<S, C, const ST: usize, const D: usize>(
+fn check_against_fd<S, C>(
     solver: &S,
     controller: &C,
     t0: f64,
@@ -170,8 +169,7 @@ fn check_against_fd<S, C, const ST: usize, const D: usize>(
     rel: f64,
     times_too: bool,
 ) where
-    S: Solver<f64, V2, Forced, SolverState = V2, DenseInfo = RkStages<V2, ST>>
-        + ExplicitRungeKutta<ST, D>,
+    S: SolverVjp<f64, V2, Forced>,
     C: StepSizeController<f64, V2>,
 {
     let p = P5::from(P);

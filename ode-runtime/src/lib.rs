@@ -44,7 +44,9 @@ pub use solver::rosenbrock::Rodas5P;
 pub use solver::{Solver, StepOutput, StepStatus, StepWork};
 pub use state::State;
 pub use system::OdeSystem;
-pub use term::{FnTerm, JacobianTerm, JvpTerm, OdeTerm, ParamJacobianTerm, Term, VjpTerm};
+pub use term::{
+    FnTerm, JacobianTerm, JvpTerm, OdeTerm, ParamJacobianTerm, SecondOrderTerm, Term, VjpTerm,
+};
 
 /// nalgebra, re-exported so generated code and users name the same version.
 pub use nalgebra;

@@ -5,7 +5,8 @@
 //! the backward system of the continuous adjoint is another, a closure is a
 //! third ([`FnTerm`]). Capabilities are layered as traits: implicit solvers ask
 //! for a [`JacobianTerm`], adjoints for a [`VjpTerm`], forward mode for a
-//! [`JvpTerm`].
+//! [`JvpTerm`], and the discrete adjoint of a Rosenbrock step, whose stages
+//! contain the Jacobian itself, for a [`SecondOrderTerm`].
 
 use crate::{OdeSystem, Scalar, State};
 use core::marker::PhantomData;
@@ -45,6 +46,25 @@ pub trait VjpTerm<T: Scalar, Y: State<T>>: Term<T, Y> {
     type Params: State<T>;
     /// `(wᵀ ∂f/∂y, wᵀ ∂f/∂p, wᵀ ∂f/∂t)` at `(t, y)`.
     fn vjp(&self, t: T, y: &Y, w: &Y) -> (Y, Self::Params, T);
+}
+
+/// A term over `SVector<T, N>` with the one second-order product the
+/// discrete adjoint of a Rosenbrock step needs: that step multiplies stage
+/// increments by `J = ∂f/∂y` and `∂f/∂t` at the start of the step, so its
+/// reverse differentiates `J v` with respect to `y`, the parameters and `t`.
+pub trait SecondOrderTerm<T: Scalar, const N: usize>:
+    JacobianTerm<T, N> + VjpTerm<T, SVector<T, N>>
+{
+    /// The gradient of `wᵀ (J v + ∂f/∂t · v_t)` with respect to `(y, params,
+    /// t)` at `(t, y)`.
+    fn vjp_jvp(
+        &self,
+        t: T,
+        y: &SVector<T, N>,
+        v: &SVector<T, N>,
+        v_t: T,
+        w: &SVector<T, N>,
+    ) -> (SVector<T, N>, Self::Params, T);
 }
 
 /// A term with forward-mode derivatives with respect to the state and its own
@@ -129,6 +149,22 @@ impl<S: OdeSystem<T, N, P>, T: Scalar, const N: usize, const P: usize> VjpTerm<T
     fn vjp(&self, t: T, y: &SVector<T, N>, w: &SVector<T, N>) -> (SVector<T, N>, SVector<T, P>, T) {
         let (gy, gp) = self.system.vjp(t, y, &self.params, w);
         (gy, gp, self.system.vjp_t(t, y, &self.params, w))
+    }
+}
+
+impl<S: OdeSystem<T, N, P>, T: Scalar, const N: usize, const P: usize> SecondOrderTerm<T, N>
+    for OdeTerm<'_, S, T, N, P>
+{
+    #[inline(always)]
+    fn vjp_jvp(
+        &self,
+        t: T,
+        y: &SVector<T, N>,
+        v: &SVector<T, N>,
+        v_t: T,
+        w: &SVector<T, N>,
+    ) -> (SVector<T, N>, SVector<T, P>, T) {
+        self.system.vjp_jvp(t, y, &self.params, v, v_t, w)
     }
 }
 

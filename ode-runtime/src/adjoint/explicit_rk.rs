@@ -29,7 +29,12 @@
 //! are rebuilt from them with the solver's own arithmetic, so the reverse
 //! evaluates no vector field. Nothing here allocates.
 
-use crate::solver::explicit::RkStages;
+pub use super::solver_vjp::StepVjp;
+use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjpResult, StepVjpWork};
+use crate::solver::explicit::{
+    erk_step, Bosh3, Dopri5, Dopri8, Euler, ExplicitRungeKutta, Heun, Midpoint, Ralston, RkStages,
+    Tsit5,
+};
 use crate::solver::tableau::ButcherTableau;
 use crate::{Scalar, State, VjpTerm};
 
@@ -101,19 +106,6 @@ pub struct RkCotangent<T, Y, const S: usize> {
     t0: T,
     /// Cotangent of `h` from the outputs.
     h: T,
-}
-
-/// The cotangents of a step's inputs.
-#[derive(Clone, Copy, Debug)]
-pub struct StepVjp<T, Y, P> {
-    /// Of the state the step starts from.
-    pub y0: Y,
-    /// Of the term's parameters.
-    pub params: P,
-    /// Of the time the step starts at.
-    pub t0: T,
-    /// Of the step size.
-    pub h: T,
 }
 
 impl<T: Scalar, Y: State<T>, const S: usize> Default for RkCotangent<T, Y, S> {
@@ -245,3 +237,74 @@ impl<T: Scalar, Y: State<T>, const S: usize> RkCotangent<T, Y, S> {
         )
     }
 }
+
+/// The reverse of one step of an explicit method given by its tableau: the
+/// replay, the outputs' cotangents and the pull-back through the stages.
+/// What [`SolverVjp::step_vjp`] does for every explicit solver of the crate;
+/// public so that a method defined outside the crate can implement
+/// [`SolverVjp`] with it.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn erk_step_vjp<T, Y, Tm, const S: usize, const D: usize>(
+    tableau: &ButcherTableau<S, D>,
+    term: &Tm,
+    t0: T,
+    t1: T,
+    y0: &Y,
+    f0: &Y,
+    y1_bar: &Y,
+    outputs: OutputCotangents<'_, T, Y>,
+) -> (StepVjp<T, Y, Tm::Params>, StepVjpWork)
+where
+    T: Scalar,
+    Y: State<T>,
+    Tm: VjpTerm<T, Y>,
+{
+    let stages = erk_step(tableau, term, t0, t1, y0, f0).dense;
+    let h = t1 - t0;
+    let mut cot = RkCotangent::new();
+    cot.add_end(tableau, h, y1_bar);
+    // Latest output first, as the reverse sweep meets them.
+    for (&t, y_bar) in outputs.ts.iter().zip(outputs.ys_bar.iter()).rev() {
+        cot.add_output(tableau, h, &stages, (t - t0) / h, y_bar);
+    }
+    let (g, vjps) = cot.pull_back(tableau, term, t0, h, y0, &stages);
+    (
+        g,
+        StepVjpWork {
+            vjp_evals: vjps,
+            ..StepVjpWork::default()
+        },
+    )
+}
+
+macro_rules! explicit_step_vjp {
+    ($($name:ident),*) => {$(
+        impl<T: Scalar, Y: State<T>, Tm: VjpTerm<T, Y>> SolverVjp<T, Y, Tm> for $name {
+            #[inline(always)]
+            fn step_vjp(
+                &self,
+                term: &Tm,
+                t0: T,
+                t1: T,
+                y0: &Y,
+                state: &Y,
+                y1_bar: &Y,
+                outputs: OutputCotangents<'_, T, Y>,
+            ) -> StepVjpResult<T, Y, Tm::Params> {
+                Ok(erk_step_vjp(
+                    <$name as ExplicitRungeKutta<_, _>>::TABLEAU,
+                    term,
+                    t0,
+                    t1,
+                    y0,
+                    state,
+                    y1_bar,
+                    outputs,
+                ))
+            }
+        }
+    )*};
+}
+
+explicit_step_vjp!(Euler, Heun, Midpoint, Ralston, Bosh3, Tsit5, Dopri5, Dopri8);

@@ -2,8 +2,10 @@
 //!
 //! The discretise-then-optimise adjoint reverses the steps of the forward
 //! solve one by one; [`checkpoint`] decides which forward states it keeps in a
-//! buffer the caller owns and replays the rest, [`explicit_rk`] reverses one
-//! explicit Runge–Kutta step, [`recursive_checkpoint`] combines the two into
+//! buffer the caller owns and replays the rest, [`solver_vjp`] is the reverse
+//! of one step, implemented by [`explicit_rk`] for explicit Runge–Kutta
+//! methods, [`esdirk`] for the ESDIRK methods and [`rosenbrock`] for Rodas5P,
+//! and [`recursive_checkpoint`] combines the two into
 //! the gradient of a solve (Diffrax's `RecursiveCheckpointAdjoint`), and
 //! [`binomial`] holds the counting behind the schedule (Griewank 1992; Griewank and Walther 2000;
 //! Stumm and Walther 2010; Wang, Moin and Iaccarino 2009). [`implicit`] is
@@ -28,11 +30,14 @@ pub mod backsolve_dense;
 pub mod binomial;
 pub mod checkpoint;
 pub mod direct;
+pub mod esdirk;
 pub mod explicit_rk;
 pub mod forward_mode;
 pub mod implicit;
 pub mod recursive_checkpoint;
+pub mod rosenbrock;
 pub mod seminorm;
+pub mod solver_vjp;
 pub mod tangent_field;
 pub mod tangent_step;
 
@@ -54,3 +59,4 @@ pub use recursive_checkpoint::{
     RecursiveCheckpointAdjoint,
 };
 pub use seminorm::AdjointRmsSeminorm;
+pub use solver_vjp::{OutputCotangents, SolverVjp, StepVjp, StepVjpResult, StepVjpWork};

@@ -14,8 +14,12 @@
 //! loop, controller and rejections included. The reverse step adds the
 //! cotangents of the outputs the step produced (through the continuous
 //! extension for a time inside the step) and pulls them back through the
-//! stages with one vector–Jacobian product of the term per stage
-//! ([`super::explicit_rk`]). Steps the schedule only recomputes take no
+//! stages with the solver's [`SolverVjp`]: one vector–Jacobian product of the
+//! term per stage for an explicit method ([`super::explicit_rk`]), a
+//! transposed solve with the exact Jacobian at each converged stage before
+//! it for an ESDIRK method ([`super::esdirk`]), and a transposed solve plus a
+//! second-order product per stage for a Rosenbrock method
+//! ([`super::rosenbrock`]). Steps the schedule only recomputes take no
 //! products.
 //!
 //! What is differentiated, as in Diffrax: the arithmetic of every step,
@@ -43,9 +47,14 @@
 //! the same steps agree — and useless as a derivative of the model: use an
 //! implicit solver for stiff problems.
 //!
-//! Explicit Runge–Kutta solvers only, for now: the adjoints of the implicit
-//! steps (a transposed solve with the stage matrix at the converged stages)
-//! are not written yet.
+//! Implicit solvers keep their Jacobian, LU factors and Newton monitor in the
+//! solver state, which is part of the checkpointed loop state, so their
+//! replays are bit-identical too. An implicit step is differentiated as if its
+//! stages were solved exactly (the implicit function theorem at the
+//! converged stages; Newton's iterations are not differentiated), so its
+//! gradient is exact up to the Newton tolerance. On P6 an implicit solver's
+//! discrete gradient is the ODE's: L-stable steps damp the fast modes in the
+//! transposed step as in the step.
 //!
 //! Memory: the caller's slots, `C` [`Checkpoint`]s — the loop state
 //! ([`LoopStateOf`]: `t`, `y`, the next step end, the FSAL derivative, the
@@ -57,11 +66,10 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::checkpoint::{CheckpointStats, OnlineCheckpointer, Slot};
-use super::explicit_rk::RkCotangent;
+use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjpWork};
 use crate::controller::StepSizeController;
 use crate::event::{DifferentiableEvent, EventLocator, NoEvent};
 use crate::integrate::{AcceptedStepOf, Advance, Integrator, LoopStateOf, Stats};
-use crate::solver::explicit::{ExplicitRungeKutta, RkStages};
 use crate::{Error, InvalidArgument, Scalar, Solver, State, Term, VjpTerm};
 
 /// A checkpoint slot of [`RecursiveCheckpointAdjoint`]: one loop state of the
@@ -112,6 +120,31 @@ pub struct AdjointStats {
     /// Products of the linearised term in forward mode (Jacobian–vector
     /// products, or Jacobian pairs for full sensitivities).
     pub tangent_evals: usize,
+    /// Second-order products of the term (Rosenbrock steps).
+    pub second_order_evals: usize,
+    /// Jacobian evaluations of the backward pass (implicit steps, at the
+    /// converged stages).
+    pub jac_evals: usize,
+    /// LU factorisations of the backward pass.
+    pub lu_factorisations: usize,
+}
+
+/// The derivative work of a backward pass, summed over its steps.
+#[derive(Clone, Copy, Debug, Default)]
+struct BackwardWork {
+    vjp_evals: usize,
+    second_order_evals: usize,
+    jac_evals: usize,
+    lu_factorisations: usize,
+}
+
+impl BackwardWork {
+    fn add(&mut self, w: &StepVjpWork) {
+        self.vjp_evals += w.vjp_evals as usize;
+        self.second_order_evals += w.second_order_evals as usize;
+        self.jac_evals += w.jac_evals as usize;
+        self.lu_factorisations += w.lu_factorisations as usize;
+    }
 }
 
 /// A forward solve that has kept what its gradient needs: build it with
@@ -435,14 +468,10 @@ where
     /// error of a recomputed step, which would mean the term is not
     /// deterministic (a replay that ends early is reported as
     /// [`Error::NonFiniteState`]).
-    pub fn backward<const ST: usize, const D: usize>(
-        self,
-        ys_bar: &[Y],
-        y1_bar: &Y,
-    ) -> Result<Gradient<T, Y, Tm::Params>, Error>
+    pub fn backward(self, ys_bar: &[Y], y1_bar: &Y) -> Result<Gradient<T, Y, Tm::Params>, Error>
     where
         Tm: VjpTerm<T, Y>,
-        S: Solver<T, Y, Tm, DenseInfo = RkStages<Y, ST>> + ExplicitRungeKutta<ST, D>,
+        S: SolverVjp<T, Y, Tm>,
     {
         self.backward_with_event_time(ys_bar, y1_bar, T::zero())
     }
@@ -457,7 +486,7 @@ where
     /// As [`Self::backward`]; [`Error::SingularMatrix`] if the condition
     /// crosses zero tangentially (`dg/dt = 0` along the solution), where the
     /// event time has no derivative.
-    pub fn backward_with_event_time<const ST: usize, const D: usize>(
+    pub fn backward_with_event_time(
         self,
         ys_bar: &[Y],
         y1_bar: &Y,
@@ -465,7 +494,7 @@ where
     ) -> Result<Gradient<T, Y, Tm::Params>, Error>
     where
         Tm: VjpTerm<T, Y>,
-        S: Solver<T, Y, Tm, DenseInfo = RkStages<Y, ST>> + ExplicitRungeKutta<ST, D>,
+        S: SolverVjp<T, Y, Tm>,
     {
         let Self {
             term,
@@ -500,7 +529,6 @@ where
             needed: ts.len(),
             capacity: ys_bar.len(),
         })?;
-        let tableau = S::TABLEAU;
         let dir = direction(t0, t1);
         // Recomputation runs the loop itself, controller and rejected
         // attempts included, to reach the next checkpointed state.
@@ -529,7 +557,7 @@ where
         };
         let mut params = <Tm::Params as State<T>>::zero();
         let (mut t0_bar, mut t1_bar) = (T::zero(), T::zero());
-        let mut vjp_evals = 0usize;
+        let mut work = BackwardWork::default();
         // Outputs not yet pulled back: ts[..pending].
         // (Outputs requested after an event were never written: skip them.)
         let mut pending = event_end.map_or(ts.len(), |e| {
@@ -548,32 +576,55 @@ where
             let state = &checkpoint.loop_state;
             let (start, stop) = (state.t, step_end);
             step_end = checkpoint.previous_step_end;
-            let stages = solver
-                .step(term, start, stop, &state.y, &state.solver_state)
-                .dense;
-            let h = stop - start;
-            let mut cot = RkCotangent::new();
-            cot.add_end(tableau, h, &y_bar);
-            if let Some((t, t_bar)) = event_output.take() {
-                cot.add_output(tableau, h, &stages, (t - start) / h, &t_bar);
-            }
-            // The outputs this step produced: t0_k < t ≤ t1_k.
-            while let Some(m) = pending.checked_sub(1) {
-                let (Some(&t), Some(t_bar)) = (ts.get(m), ys_bar.get(m)) else {
-                    break;
-                };
-                if !((t - start) * dir > T::zero()) {
-                    break;
+            // The outputs this step produced: t0_k < t ≤ t1_k. Those at
+            // t = t1_k too go through the continuous extension, where the
+            // forward pass returned y1 itself: the values agree there, and
+            // moving the step (with t0) moves θ, which only the extension
+            // accounts for.
+            let mut first = pending;
+            while let Some(m) = first.checked_sub(1) {
+                match ts.get(m) {
+                    Some(&t) if (t - start) * dir > T::zero() => first = m,
+                    _ => break,
                 }
-                // Through the continuous extension even at t = t1_k, where the
-                // forward pass returned y1 itself: the values agree there, and
-                // moving the step (with t0) moves θ, which only the extension
-                // accounts for.
-                cot.add_output(tableau, h, &stages, (t - start) / h, t_bar);
-                pending = m;
             }
-            let (g, n) = cot.pull_back(tableau, term, start, h, &state.y, &stages);
-            vjp_evals += n as usize;
+            let outputs = OutputCotangents {
+                ts: ts.get(first..pending).unwrap_or(&[]),
+                ys_bar: ys_bar.get(first..pending).unwrap_or(&[]),
+            };
+            pending = first;
+            let (mut g, step_work) = solver.step_vjp(
+                term,
+                start,
+                stop,
+                &state.y,
+                &state.solver_state,
+                &y_bar,
+                outputs,
+            )?;
+            work.add(&step_work);
+            // A located event's output lies in the last step, the first one
+            // reversed. A step's pull-back is linear in its cotangents, so the
+            // event's is a second call on the same replayed step, added.
+            if let Some((t, t_bar)) = event_output.take() {
+                let (g_event, event_work) = solver.step_vjp(
+                    term,
+                    start,
+                    stop,
+                    &state.y,
+                    &state.solver_state,
+                    &Y::zero(),
+                    OutputCotangents {
+                        ts: &[t],
+                        ys_bar: &[t_bar],
+                    },
+                )?;
+                work.add(&event_work);
+                g.y0 = g.y0.add(&g_event.y0);
+                g.params = g.params.add(&g_event.params);
+                g.t0 += g_event.t0;
+                g.h += g_event.h;
+            }
             y_bar = g.y0;
             params = params.add(&g.params);
             // Step boundaries: exactly t1 moves with t1, any other with t0.
@@ -600,8 +651,11 @@ where
             stats: AdjointStats {
                 forward: end.stats,
                 checkpoints: checkpoint_stats,
-                vjp_evals,
+                vjp_evals: work.vjp_evals,
                 tangent_evals: 0,
+                second_order_evals: work.second_order_evals,
+                jac_evals: work.jac_evals,
+                lu_factorisations: work.lu_factorisations,
             },
         })
     }

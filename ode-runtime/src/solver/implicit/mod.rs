@@ -26,7 +26,7 @@
 //! an explicit first stage*, BIT 44 (2004) 489–502; Hairer and Wanner, *Solving
 //! Ordinary Differential Equations II*, 2nd ed., §IV.6 and §IV.8.
 
-mod esdirk;
+pub(crate) mod esdirk;
 mod implicit_euler;
 mod kvaerno;
 mod newton;

@@ -80,10 +80,16 @@ impl<T: Scalar, const N: usize, const D: usize> RosenbrockDense<T, N, D> {
     }
 }
 
-/// Everything one Rosenbrock step produces, stage increments included.
+/// Everything one Rosenbrock step produces, with what its discrete adjoint
+/// reuses: the stage increments, the stage derivatives, `J`, `∂f/∂t` and
+/// the factors of `I − hγJ` (`None` unless the step was computed).
 pub(crate) struct RosenbrockStep<T, const N: usize, const S: usize, const D: usize> {
     pub out: StepOutput<SVector<T, N>, (), RosenbrockDense<T, N, D>>,
     pub u: [SVector<T, N>; S],
+    pub f: [SVector<T, N>; S],
+    pub jac: SMatrix<T, N, N>,
+    pub dfdt: SVector<T, N>,
+    pub lu: Option<StaticLu<T, N>>,
 }
 
 /// One step from `(t0, y0)` to `t1`.
@@ -100,6 +106,7 @@ where
 {
     let mut work = StepWork::default();
     let mut u = [SVector::<T, N>::zeros(); S];
+    let mut fs = [SVector::<T, N>::zeros(); S];
     let failed = |status, work, u| RosenbrockStep {
         out: StepOutput {
             y1: *y0,
@@ -112,6 +119,10 @@ where
             work,
         },
         u,
+        f: [SVector::zeros(); S],
+        jac: SMatrix::zeros(),
+        dfdt: SVector::zeros(),
+        lu: None,
     };
     let h = t1 - t0;
     let gamma = <T as Scalar>::from_f64(tab.gamma);
@@ -147,6 +158,7 @@ where
             return failed(StepStatus::NonlinearSolveFailed, work, u);
         }
         u[i] = ui;
+        fs[i] = f;
     }
 
     let mut y1 = *y0;
@@ -169,5 +181,9 @@ where
             work,
         },
         u,
+        f: fs,
+        jac,
+        dfdt,
+        lu: Some(lu),
     }
 }

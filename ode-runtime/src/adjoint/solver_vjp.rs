@@ -1,0 +1,131 @@
+//! The reverse of one accepted step, the interface between the step loop's
+//! adjoint ([`super::recursive_checkpoint`]) and each family of solvers.
+//!
+//! [`SolverVjp::step_vjp`] replays an accepted step from the state it started
+//! from and pulls the cotangents of its outputs — the end state and any
+//! outputs of the continuous extension inside the step — back to the step's
+//! inputs. The explicit Runge–Kutta methods implement it stage by stage
+//! ([`super::explicit_rk`]), the ESDIRK methods by the implicit function
+//! theorem at their converged stages ([`super::esdirk`]), the Rosenbrock
+//! method through its linear stages and the second-order product of the
+//! term ([`super::rosenbrock`]). None of them differentiates the error
+//! estimate or anything else the step-size controller uses.
+
+use crate::{Error, Scalar, Solver, State, VjpTerm};
+
+/// The cotangents of a step's inputs.
+#[derive(Clone, Copy, Debug)]
+pub struct StepVjp<T, Y, P> {
+    /// Of the state the step starts from.
+    pub y0: Y,
+    /// Of the term's parameters.
+    pub params: P,
+    /// Of the time the step starts at.
+    pub t0: T,
+    /// Of the step size.
+    pub h: T,
+}
+
+/// What [`SolverVjp::step_vjp`] returns: the cotangents of the step's
+/// inputs and the work it took.
+pub type StepVjpResult<T, Y, P> = Result<(StepVjp<T, Y, P>, StepVjpWork), Error>;
+
+/// The derivative work of one reversed step (the replay's own work is not
+/// counted: it is a forward step).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StepVjpWork {
+    /// Vector–Jacobian products of the term.
+    pub vjp_evals: u32,
+    /// Second-order products `∇(wᵀ J v)` of the term (Rosenbrock).
+    pub second_order_evals: u32,
+    /// Jacobian evaluations.
+    pub jac_evals: u32,
+    /// LU factorisations.
+    pub lu_factorisations: u32,
+}
+
+/// The cotangents of a step's outputs inside the step: `ys_bar[m]` is the
+/// cotangent of the continuous extension at `ts[m]`, `t0 < ts[m] ≤ t1`.
+#[derive(Clone, Copy, Debug)]
+pub struct OutputCotangents<'a, T, Y> {
+    /// The output times, in the order of integration.
+    pub ts: &'a [T],
+    /// Their cotangents (as many as `ts`; extra entries are ignored).
+    pub ys_bar: &'a [Y],
+}
+
+impl<T, Y> OutputCotangents<'_, T, Y> {
+    /// No outputs inside the step.
+    pub fn none() -> Self {
+        Self {
+            ts: &[],
+            ys_bar: &[],
+        }
+    }
+}
+
+/// A solver whose accepted steps can be reversed: the discrete adjoint of one
+/// step.
+///
+/// The step is differentiated as a function of `(y0, params, t0, h)` with
+/// `h = t1 − t0`; the outputs inside the step are at fixed times, so they
+/// depend on `t0` and `h` through `θ = (t − t0)/h`. Replaying the step from
+/// `state` must reproduce the forward step bit for bit (every solver of the
+/// crate is deterministic given its solver state).
+///
+/// # Examples
+///
+/// ```
+/// use ode_runtime::adjoint::{OutputCotangents, SolverVjp};
+/// use ode_runtime::{ImplicitEuler, JacobianTerm, Solver, Term, VjpTerm};
+/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// type V = SVector<f64, 1>;
+/// // y' = −p y with p = 3: one implicit Euler step gives y1 = y0 / (1 + p h).
+/// struct Decay;
+/// impl Term<f64, V> for Decay {
+///     fn vf(&self, _t: f64, y: &V) -> V { -3.0 * y }
+/// }
+/// impl JacobianTerm<f64, 1> for Decay {
+///     fn jac(&self, _t: f64, _y: &V) -> SMatrix<f64, 1, 1> { SMatrix::from([[-3.0]]) }
+///     fn dfdt(&self, _t: f64, _y: &V) -> V { V::zeros() }
+/// }
+/// impl VjpTerm<f64, V> for Decay {
+///     type Params = V;
+///     fn vjp(&self, _t: f64, y: &V, w: &V) -> (V, V, f64) {
+///         (-3.0 * w, V::from([-w[0] * y[0]]), 0.0)
+///     }
+/// }
+/// let solver = ImplicitEuler::new(1e-12, 1e-12)?;
+/// let (h, y0) = (0.5, V::from([2.0]));
+/// let state = solver.init(&Decay, 0.0, h, &y0);
+/// let (g, work) = solver.step_vjp(
+///     &Decay, 0.0, h, &y0, &state, &V::from([1.0]), OutputCotangents::none())?;
+/// assert!((g.y0[0] - 1.0 / 2.5).abs() < 1e-12);              // 1 / (1 + p h)
+/// assert!((g.params[0] + h * 2.0 / (2.5 * 2.5)).abs() < 1e-9); // −h y0 / (1 + p h)²
+/// assert!((g.h + 3.0 * 2.0 / (2.5 * 2.5)).abs() < 1e-9);       // −p y0 / (1 + p h)²
+/// assert_eq!((work.jac_evals, work.lu_factorisations), (1, 1));
+/// # Ok::<(), ode_runtime::Error>(())
+/// ```
+pub trait SolverVjp<T: Scalar, Y: State<T>, Tm: VjpTerm<T, Y>>: Solver<T, Y, Tm> {
+    /// Replays the accepted step from `(t0, y0)` to `t1` with the solver
+    /// state it started from and returns the cotangents of its inputs given
+    /// `y1_bar`, the cotangent of its end state, and those of its outputs
+    /// inside the step.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NonFiniteState`] if the replay does not compute a step (the
+    /// term is not deterministic); [`Error::SingularMatrix`] if a transposed
+    /// stage matrix is singular.
+    #[allow(clippy::too_many_arguments)]
+    fn step_vjp(
+        &self,
+        term: &Tm,
+        t0: T,
+        t1: T,
+        y0: &Y,
+        state: &Self::SolverState,
+        y1_bar: &Y,
+        outputs: OutputCotangents<'_, T, Y>,
+    ) -> StepVjpResult<T, Y, Tm::Params>;
+}
