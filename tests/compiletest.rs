@@ -1,5 +1,8 @@
 //! Rejected input: every unsupported construct is one compile error, at the
-//! user's token, saying what is wrong and what is supported.
+//! user's token, saying what is wrong and what is supported. The
+//! `forward_mode` category holds misuses of the runtime's types that must not
+//! compile: tangents from a reverse-only adjoint or through a solver forward
+//! mode cannot differentiate.
 //!
 //! Each case under `tests/ui/<category>/` has its expected compiler output
 //! next to it (`.stderr`). After changing a message, regenerate them with

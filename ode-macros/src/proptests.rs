@@ -6,7 +6,10 @@
 //! (values must agree: simplification preserves values), and with dual
 //! numbers written independently of `diff` (textbook derivative formulas).
 //! The forward tangents (one column per input) and the reverse adjoints that
-//! `diff` builds, evaluated by the interpreter, must equal the dual gradient.
+//! `diff` builds, evaluated by the interpreter, must equal the dual gradient,
+//! and (in every tenth case) reverse mode over a forward tangent (the
+//! Hessian–vector product, as `vjp_jvp` builds it) must equal forward mode
+//! over the same tangent.
 
 use crate::diff::{forward, reverse};
 use crate::ir::{
@@ -377,7 +380,7 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 
 /// Checks one random DAG at one point; `Ok(false)` if the point is unusable
 /// (a value is not finite or is too large to compare meaningfully).
-fn check(spec: &[Spec], x: [f64; INPUTS]) -> Result<bool, TestCaseError> {
+fn check(spec: &[Spec], x: [f64; INPUTS], second_order: bool) -> Result<bool, TestCaseError> {
     let duals = dual_eval(spec, &x);
     if duals.iter().any(|d| {
         !d.v.is_finite() || d.v.abs() > 1e6 || d.d.iter().any(|e| !e.is_finite() || e.abs() > 1e6)
@@ -388,6 +391,7 @@ fn check(spec: &[Spec], x: [f64; INPUTS]) -> Result<bool, TestCaseError> {
     let input = |i: Input| match i {
         Input::Y(k) => x[k as usize],
         Input::W(_) => 1.0,
+        Input::Vy(k) => [0.7, -0.4, 0.25][k as usize],
         _ => 0.0,
     };
 
@@ -408,6 +412,28 @@ fn check(spec: &[Spec], x: [f64; INPUTS]) -> Result<bool, TestCaseError> {
         .collect();
     let w = g.input(Input::W(0), Span::call_site());
     let adj = reverse(&mut g, &[(root, w)], &inputs);
+    // Second order, as `vjp_jvp` builds it: reverse mode over the forward
+    // tangent along v = (Vy(0), Vy(1), Vy(2)) gives the Hessian–vector product.
+    let seeds: Vec<(NodeId, NodeId)> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, &xi)| (xi, g.input(Input::Vy(i as u32), Span::call_site())))
+        .collect();
+    let tangent = forward(&mut g, &seeds, limit)[root as usize];
+    let (hvp, fof): (Vec<Option<NodeId>>, Vec<Option<NodeId>>) = match tangent {
+        Some(d) if second_order => {
+            let rev = reverse(&mut g, &[(d, w)], &inputs);
+            // Independent reference: forward mode over the same tangent,
+            // one input direction at a time, gives (H v)_i exactly.
+            let lim = d as usize + 1;
+            let fwd = inputs
+                .iter()
+                .map(|&xi| forward(&mut g, &[(xi, one)], lim)[d as usize])
+                .collect();
+            (rev, fwd)
+        }
+        _ => (vec![None; INPUTS], vec![None; INPUTS]),
+    };
     let val = eval(&g, &input);
     // `x·0 → 0` drops the sign of a zero; only `atan2` can tell, so a graph
     // where a signed zero reaches a point of difference is not comparable.
@@ -444,6 +470,13 @@ fn check(spec: &[Spec], x: [f64; INPUTS]) -> Result<bool, TestCaseError> {
             out.d[i]
         );
     }
+    for i in 0..INPUTS {
+        let a = hvp[i].map_or(0.0, |n| val[n as usize]);
+        let b = fof[i].map_or(0.0, |n| val[n as usize]);
+        if a.abs().max(b.abs()) < 1e6 {
+            prop_assert!(close(a, b, 1e-9), "Hessian-vector product [{i}]: reverse-over-forward {a} vs forward-over-forward {b}\n{spec:?}\nat {x:?}");
+        }
+    }
     Ok(true)
 }
 
@@ -457,8 +490,12 @@ fn derivatives_of_random_dags_match_dual_numbers() {
     });
     let checked = Cell::new(0u32);
     let strategy = (spec_strategy(), [-1.0f64..1.0, -1.0f64..1.0, -1.0f64..1.0]);
+    let cases = Cell::new(0u32);
     let result = runner.run(&strategy, |(spec, x)| {
-        if check(&spec, x)? {
+        // The second-order check costs several times the first-order ones;
+        // every tenth case (1,000 per run) keeps the test at seconds.
+        cases.set(cases.get() + 1);
+        if check(&spec, x, cases.get().is_multiple_of(10))? {
             checked.set(checked.get() + 1);
         }
         Ok(())

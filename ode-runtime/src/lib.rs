@@ -17,6 +17,7 @@ extern crate std;
 pub mod adjoint;
 pub mod controller;
 pub mod error;
+pub mod event;
 pub mod integrate;
 pub mod math;
 pub mod saveat;
@@ -28,7 +29,10 @@ pub mod term;
 
 pub use controller::{ConstantStepSize, PidController, StepSizeController, StepTo};
 pub use error::{Error, InvalidArgument};
-pub use integrate::{diffeqsolve, AcceptedStep, Advance, Integrator, LoopState, Solution, Stats};
+pub use integrate::{
+    diffeqsolve, diffeqsolve_with_event, AcceptedStep, Advance, Integrator, LoopState, Solution,
+    Stats,
+};
 pub use saveat::{evaluate_dense, DenseStep, SaveAt, SaveBuffers};
 pub use scalar::Scalar;
 pub use solver::explicit::{Bosh3, Dopri5, Dopri8, Euler, Heun, Midpoint, Ralston, Tsit5};
@@ -37,7 +41,7 @@ pub use solver::rosenbrock::Rodas5P;
 pub use solver::{Solver, StepOutput, StepStatus, StepWork};
 pub use state::State;
 pub use system::OdeSystem;
-pub use term::{FnTerm, JacobianTerm, JvpTerm, OdeTerm, Term, VjpTerm};
+pub use term::{FnTerm, JacobianTerm, JvpTerm, OdeTerm, ParamJacobianTerm, Term, VjpTerm};
 
 /// nalgebra, re-exported so generated code and users name the same version.
 pub use nalgebra;

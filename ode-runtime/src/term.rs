@@ -30,6 +30,14 @@ pub trait JacobianTerm<T: Scalar, const N: usize>: Term<T, SVector<T, N>> {
     fn dfdt(&self, t: T, y: &SVector<T, N>) -> SVector<T, N>;
 }
 
+/// A term whose parameter Jacobian is available too: what the full forward
+/// sensitivity matrix `∂y/∂(y0, p)` needs (one `N × P` Jacobian per stage
+/// instead of `P` Jacobian–vector products).
+pub trait ParamJacobianTerm<T: Scalar, const N: usize, const P: usize>: JacobianTerm<T, N> {
+    /// `∂f/∂p` at `(t, y)`.
+    fn jac_p(&self, t: T, y: &SVector<T, N>) -> SMatrix<T, N, P>;
+}
+
 /// A term with reverse-mode derivatives with respect to the state, its own
 /// parameters and time.
 pub trait VjpTerm<T: Scalar, Y: State<T>>: Term<T, Y> {
@@ -101,6 +109,15 @@ impl<S: OdeSystem<T, N, P>, T: Scalar, const N: usize, const P: usize> JacobianT
     #[inline(always)]
     fn dfdt(&self, t: T, y: &SVector<T, N>) -> SVector<T, N> {
         self.system.dfdt(t, y, &self.params)
+    }
+}
+
+impl<S: OdeSystem<T, N, P>, T: Scalar, const N: usize, const P: usize> ParamJacobianTerm<T, N, P>
+    for OdeTerm<'_, S, T, N, P>
+{
+    #[inline(always)]
+    fn jac_p(&self, t: T, y: &SVector<T, N>) -> SMatrix<T, N, P> {
+        self.system.jac_p(t, y, &self.params)
     }
 }
 

@@ -40,7 +40,7 @@ fn real<T: Scalar>(x: f64) -> T {
 }
 
 /// `wᵢ'(θ)`, the derivatives of the continuous-extension weights.
-fn dense_weight_derivatives<T: Scalar, const S: usize, const D: usize>(
+pub(crate) fn dense_weight_derivatives<T: Scalar, const S: usize, const D: usize>(
     tableau: &ButcherTableau<S, D>,
     theta: T,
 ) -> [T; S] {

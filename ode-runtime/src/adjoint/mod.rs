@@ -6,13 +6,49 @@
 //! explicit Runge–Kutta step, [`recursive_checkpoint`] combines the two into
 //! the gradient of a solve (Diffrax's `RecursiveCheckpointAdjoint`), and
 //! [`binomial`] holds the counting behind the schedule (Griewank 1992; Griewank and Walther 2000;
-//! Stumm and Walther 2010; Wang, Moin and Iaccarino 2009).
+//! Stumm and Walther 2010; Wang, Moin and Iaccarino 2009). [`implicit`] is
+//! Diffrax's `ImplicitAdjoint`: the gradient of a steady state by the
+//! implicit function theorem.
+//!
+//! Forward mode: [`tangent_field`] linearises the vector field along the
+//! directions carried, [`tangent_step`] differentiates one accepted step,
+//! [`direct`] propagates tangents and sensitivities through a solve
+//! (Diffrax's `DirectAdjoint`), and [`forward_mode`] makes "which adjoints
+//! allow forward mode" a trait bound.
+//!
+//! The optimise-then-discretise adjoint, [`backsolve`] (Diffrax's
+//! `BacksolveAdjoint`), solves the continuous adjoint equations backwards in
+//! time instead, optionally with the [`seminorm`] of Kidger, Chen and Lyons
+//! (2021) controlling its steps; [`backsolve_dense`] reads `y` from the
+//! forward solve's stored dense output instead, which lets an implicit method
+//! solve the backward pass of a stiff problem.
 
+pub mod backsolve;
+pub mod backsolve_dense;
 pub mod binomial;
 pub mod checkpoint;
+pub mod direct;
 pub mod explicit_rk;
+pub mod forward_mode;
+pub mod implicit;
 pub mod recursive_checkpoint;
+pub mod seminorm;
+pub mod tangent_field;
+pub mod tangent_step;
 
-pub use recursive_checkpoint::{
-    AdjointStats, Checkpoint, CheckpointOf, CheckpointSlot, Gradient, RecursiveCheckpointAdjoint,
+pub use direct::DirectAdjoint;
+pub use forward_mode::{jvp, Direct, ForwardMode, JvpOutput, RecursiveCheckpoint, Tangent};
+pub use tangent_field::{JvpField, Sensitivity, SensitivityField, TangentField};
+pub use tangent_step::TangentStep;
+
+pub use implicit::ImplicitAdjoint;
+
+pub use backsolve::{
+    AdjointTerm, Anchor, AugmentedState, BacksolveAdjoint, BacksolveConfig, BacksolveStats,
 };
+pub use backsolve_dense::{DenseAdjointTerm, DenseBacksolveAdjoint, DenseRecord, DenseSlot};
+pub use recursive_checkpoint::{
+    AdjointStats, Checkpoint, CheckpointOf, CheckpointSlot, EventEnd, Gradient,
+    RecursiveCheckpointAdjoint,
+};
+pub use seminorm::AdjointRmsSeminorm;

@@ -59,6 +59,7 @@
 use super::checkpoint::{CheckpointStats, OnlineCheckpointer, Slot};
 use super::explicit_rk::RkCotangent;
 use crate::controller::StepSizeController;
+use crate::event::{DifferentiableEvent, EventLocator, NoEvent};
 use crate::integrate::{AcceptedStepOf, Advance, Integrator, LoopStateOf, Stats};
 use crate::solver::explicit::{ExplicitRungeKutta, RkStages};
 use crate::{Error, InvalidArgument, Scalar, Solver, State, Term, VjpTerm};
@@ -82,9 +83,11 @@ pub struct Checkpoint<T, L> {
     pub previous_step_end: T,
 }
 
-/// The gradient of a scalar loss of a solve's outputs.
+/// The gradient of a scalar loss of a solve's outputs. `St` is the adjoint's
+/// work counters ([`AdjointStats`] here, `BacksolveStats` for the continuous
+/// adjoint).
 #[derive(Clone, Copy, Debug)]
-pub struct Gradient<T, Y, P> {
+pub struct Gradient<T, Y, P, St = AdjointStats> {
     /// With respect to the initial state.
     pub y0: Y,
     /// With respect to the term's parameters.
@@ -94,7 +97,7 @@ pub struct Gradient<T, Y, P> {
     /// With respect to the final time.
     pub t1: T,
     /// What it cost.
-    pub stats: AdjointStats,
+    pub stats: St,
 }
 
 /// Counters of a gradient computation.
@@ -106,6 +109,9 @@ pub struct AdjointStats {
     pub checkpoints: CheckpointStats,
     /// Vector–Jacobian products of the term.
     pub vjp_evals: usize,
+    /// Products of the linearised term in forward mode (Jacobian–vector
+    /// products, or Jacobian pairs for full sensitivities).
+    pub tangent_evals: usize,
 }
 
 /// A forward solve that has kept what its gradient needs: build it with
@@ -163,10 +169,25 @@ where
     end: LoopStateOf<T, Y, Tm, S, C>,
     /// The end of the last accepted step.
     last_step_end: T,
+    /// Where a terminating event ended the solve, if one did.
+    event_end: Option<EventEnd<T, Y>>,
+}
+
+/// Where a terminating event ended a solve, and what moving it takes.
+#[derive(Clone, Copy, Debug)]
+pub struct EventEnd<T, Y> {
+    /// The event time `t*`.
+    pub t: T,
+    /// The state `y*` there.
+    pub y: Y,
+    /// For a located (real-valued) event, `(∂g/∂y, dg/dt along the solution,
+    /// f(t*, y*))`: the implicit function theorem on `g(t*, y(t*)) = 0`
+    /// moves `t*` by `−∂g/∂y · δy / ġ` when `y(t*)` moves by `δy`.
+    pub sensitivity: Option<(Y, T, Y)>,
 }
 
 /// `+1` if the solve runs forward in time, `−1` if backward.
-fn direction<T: Scalar>(t0: T, t1: T) -> T {
+pub(super) fn direction<T: Scalar>(t0: T, t1: T) -> T {
     if t1 >= t0 {
         T::one()
     } else {
@@ -175,7 +196,7 @@ fn direction<T: Scalar>(t0: T, t1: T) -> T {
 }
 
 /// Checks that `ts` is monotone and inside `[t0, t1]`.
-fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
+pub(super) fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
     let dir = direction(t0, t1);
     for &t in ts {
         if !((t - t0) * dir >= T::zero() && (t1 - t) * dir >= T::zero()) {
@@ -189,7 +210,7 @@ fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
 }
 
 /// Advances a loop until a step is accepted and returns that step.
-fn next_accepted<T, Y, Tm, S, C>(
+pub(super) fn next_accepted<T, Y, Tm, S, C>(
     it: &mut Integrator<'_, T, Y, Tm, S, C>,
 ) -> Result<AcceptedStepOf<T, Y, Tm, S>, Error>
 where
@@ -243,7 +264,91 @@ where
         max_steps: usize,
         slots: &'a mut [CheckpointSlot<T, Y, Tm, S, C>],
     ) -> Result<Self, Error> {
-        let mut it = Integrator::new(term, solver, controller, t0, t1, dt0, y0, max_steps)?;
+        Self::forward_impl(
+            term,
+            solver,
+            controller,
+            t0,
+            t1,
+            dt0,
+            y0,
+            ts,
+            ys,
+            max_steps,
+            slots,
+            None::<&NoEvent>,
+        )
+    }
+
+    /// [`Self::forward`] with a terminating event: the solve ends at the
+    /// event time `t*` if the event triggers before `t1` (which may then be
+    /// infinite), outputs after `t*` are not written, and [`Self::y1`] is the
+    /// state at `t*`. The gradient then includes the motion of `t*` with the
+    /// parameters and the initial state, by the implicit function theorem on
+    /// the condition `g(t*, y(t*)) = 0`: the state's cotangent `ȳ*` becomes
+    /// `ȳ* − (ȳ*·f(t*, y*) + t̄*) ∂g/∂y / ġ` with `ġ = ∂g/∂t + ∂g/∂y·f`,
+    /// where `t̄*` is the loss's cotangent of the event time
+    /// ([`Self::backward_with_event_time`]). A boolean event ends at a step
+    /// end, which moves only with the step grid (with `t0`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward_with_event<E: DifferentiableEvent<T, Y, Tm>>(
+        term: &'a Tm,
+        solver: &'a S,
+        controller: &'a C,
+        t0: T,
+        t1: T,
+        dt0: Option<T>,
+        y0: Y,
+        ts: &'a [T],
+        ys: &mut [Y],
+        max_steps: usize,
+        slots: &'a mut [CheckpointSlot<T, Y, Tm, S, C>],
+        event: &E,
+    ) -> Result<Self, Error> {
+        Self::forward_impl(
+            term,
+            solver,
+            controller,
+            t0,
+            t1,
+            dt0,
+            y0,
+            ts,
+            ys,
+            max_steps,
+            slots,
+            Some(event),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn forward_impl<E: DifferentiableEvent<T, Y, Tm>>(
+        term: &'a Tm,
+        solver: &'a S,
+        controller: &'a C,
+        t0: T,
+        t1: T,
+        dt0: Option<T>,
+        y0: Y,
+        ts: &'a [T],
+        ys: &mut [Y],
+        max_steps: usize,
+        slots: &'a mut [CheckpointSlot<T, Y, Tm, S, C>],
+        event: Option<&E>,
+    ) -> Result<Self, Error> {
+        let mut it = Integrator::with_event_horizon(
+            term,
+            solver,
+            controller,
+            t0,
+            t1,
+            dt0,
+            y0,
+            max_steps,
+            event.is_some(),
+        )?;
+        let mut locator = event.map(|e| EventLocator::new(e, term, t0, &y0));
+        let mut event_end = None;
         validate_ts(ts, t0, t1)?;
         if ys.len() < ts.len() {
             return Err(Error::SaveBufferTooSmall {
@@ -266,9 +371,27 @@ where
             });
             let step = next_accepted(&mut it)?;
             previous_step_end = step.t1;
-            while let Some((&t, y)) = outputs.next_if(|(&t, _)| !((t - step.t1) * dir > T::zero()))
-            {
+            let hit = match (locator.as_mut(), event) {
+                (Some(l), Some(e)) => l.check(term, solver, &step)?.map(|h| EventEnd {
+                    t: h.t,
+                    y: h.y,
+                    sensitivity: e
+                        .condition_gradient(term, h.t, &h.y)
+                        .filter(|_| h.located)
+                        .map(|(g_t, g_y)| {
+                            let f = term.vf(h.t, &h.y);
+                            (g_y, g_t + g_y.dot(&f), f)
+                        }),
+                }),
+                _ => None,
+            };
+            let t_end = hit.as_ref().map_or(step.t1, |h| h.t);
+            while let Some((&t, y)) = outputs.next_if(|(&t, _)| !((t - t_end) * dir > T::zero())) {
                 *y = solver.interpolate(step.t0, step.t1, &step.y0, &step.y1, &step.dense, t);
+            }
+            if hit.is_some() {
+                event_end = hit;
+                break;
             }
         }
         let end = *it.state();
@@ -284,12 +407,18 @@ where
             checkpoints,
             end,
             last_step_end,
+            event_end,
         })
     }
 
-    /// The state at `t1`.
+    /// The state at `t1` (at the event time if an event ended the solve).
     pub fn y1(&self) -> &Y {
-        &self.end.y
+        self.event_end.as_ref().map_or(&self.end.y, |e| &e.y)
+    }
+
+    /// Where a terminating event ended the solve, if one did.
+    pub fn event(&self) -> Option<&EventEnd<T, Y>> {
+        self.event_end.as_ref()
     }
 
     /// The forward solve's counters.
@@ -315,6 +444,29 @@ where
         Tm: VjpTerm<T, Y>,
         S: Solver<T, Y, Tm, DenseInfo = RkStages<Y, ST>> + ExplicitRungeKutta<ST, D>,
     {
+        self.backward_with_event_time(ys_bar, y1_bar, T::zero())
+    }
+
+    /// [`Self::backward`] for a loss that also depends on the event time
+    /// `t*` of a solve ended by a located event, `t_event_bar = ∂L/∂t*`
+    /// (ignored if no located event ended the solve). With `ys_bar` and
+    /// `y1_bar` zero and `t_event_bar = 1` it is the gradient of `t*`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::backward`]; [`Error::SingularMatrix`] if the condition
+    /// crosses zero tangentially (`dg/dt = 0` along the solution), where the
+    /// event time has no derivative.
+    pub fn backward_with_event_time<const ST: usize, const D: usize>(
+        self,
+        ys_bar: &[Y],
+        y1_bar: &Y,
+        t_event_bar: T,
+    ) -> Result<Gradient<T, Y, Tm::Params>, Error>
+    where
+        Tm: VjpTerm<T, Y>,
+        S: Solver<T, Y, Tm, DenseInfo = RkStages<Y, ST>> + ExplicitRungeKutta<ST, D>,
+    {
         let Self {
             term,
             solver,
@@ -326,7 +478,24 @@ where
             checkpoints,
             end,
             last_step_end,
+            event_end,
         } = self;
+        // A located event: y* is the continuous extension at t* of the last
+        // step, and t* moves with y(t*) by the implicit function theorem.
+        let mut event_output = None;
+        if let Some(EventEnd {
+            t,
+            sensitivity: Some((g_y, g_dot, f)),
+            ..
+        }) = event_end
+        {
+            let t_bar = y1_bar.dot(&f) + t_event_bar;
+            let y_bar_at_fixed_t = y1_bar.axpy(-(t_bar / g_dot), &g_y);
+            if !(g_dot != T::zero()) || !y_bar_at_fixed_t.is_finite() {
+                return Err(Error::SingularMatrix { t: t.to_f64() });
+            }
+            event_output = Some((t, y_bar_at_fixed_t));
+        }
         let ys_bar = ys_bar.get(..ts.len()).ok_or(Error::SaveBufferTooSmall {
             needed: ts.len(),
             capacity: ys_bar.len(),
@@ -351,12 +520,23 @@ where
                 previous_step_end: step.t1,
             })
         };
-        let mut y_bar = *y1_bar;
+        // With a located event the final cotangent enters through the
+        // continuous extension of the last step, not through its end.
+        let mut y_bar = if event_output.is_some() {
+            Y::zero()
+        } else {
+            *y1_bar
+        };
         let mut params = <Tm::Params as State<T>>::zero();
         let (mut t0_bar, mut t1_bar) = (T::zero(), T::zero());
         let mut vjp_evals = 0usize;
         // Outputs not yet pulled back: ts[..pending].
-        let mut pending = ts.len();
+        // (Outputs requested after an event were never written: skip them.)
+        let mut pending = event_end.map_or(ts.len(), |e| {
+            ts.iter()
+                .take_while(|&&t| !((t - e.t) * dir > T::zero()))
+                .count()
+        });
         // The end of the step being reversed, recorded with the state of the
         // step reversed before it.
         let mut step_end = last_step_end;
@@ -374,6 +554,9 @@ where
             let h = stop - start;
             let mut cot = RkCotangent::new();
             cot.add_end(tableau, h, &y_bar);
+            if let Some((t, t_bar)) = event_output.take() {
+                cot.add_output(tableau, h, &stages, (t - start) / h, &t_bar);
+            }
             // The outputs this step produced: t0_k < t ≤ t1_k.
             while let Some(m) = pending.checked_sub(1) {
                 let (Some(&t), Some(t_bar)) = (ts.get(m), ys_bar.get(m)) else {
@@ -418,6 +601,7 @@ where
                 forward: end.stats,
                 checkpoints: checkpoint_stats,
                 vjp_evals,
+                tangent_evals: 0,
             },
         })
     }

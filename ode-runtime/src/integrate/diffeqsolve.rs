@@ -5,6 +5,7 @@
 
 use super::integrator::{Advance, Integrator, Stats};
 use crate::controller::{direction, StepSizeController};
+use crate::event::{Event, EventLocator, NoEvent};
 use crate::saveat::{DenseStep, SaveAt, SaveBuffers, Saver};
 use crate::{Error, InvalidArgument, Scalar, Solver, State, Term};
 
@@ -12,10 +13,12 @@ use crate::{Error, InvalidArgument, Scalar, Solver, State, Term};
 /// says how many and carries the final state.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Solution<T, Y> {
-    /// The final time (`t1`).
+    /// The final time: `t1`, or the event time if an event ended the solve.
     pub t: T,
-    /// The state at `t1`.
+    /// The state at the final time.
     pub y: Y,
+    /// Whether a terminating event ended the solve (at `t`).
+    pub event_triggered: bool,
     /// Counters.
     pub stats: Stats,
     /// Point outputs written to `buffers.ts` / `buffers.ys`.
@@ -93,7 +96,110 @@ where
     S: Solver<T, Y, Tm>,
     C: StepSizeController<T, Y>,
 {
-    super::integrator::validate_common(term, t0, t1, dt0, &y0, max_steps)?;
+    solve(
+        term,
+        solver,
+        t0,
+        t1,
+        dt0,
+        y0,
+        saveat,
+        controller,
+        max_steps,
+        buffers,
+        None::<&NoEvent>,
+    )
+}
+
+/// [`diffeqsolve`] with a terminating event (see [`crate::event`]): the
+/// solve ends at the event time, with the state there, if the event triggers
+/// before `t1`; `t1` may then be infinite. Outputs requested after the event
+/// time are not written (`num_saved` says how many were); `SaveAt::t1` saves
+/// the final point, at the event time. [`Solution::event_triggered`] says
+/// whether the event ended the solve.
+///
+/// # Examples
+///
+/// The time `y' = −y` takes from 1 to 1/2 is ln 2:
+///
+/// ```
+/// use ode_runtime::event::{Direction, FloatEvent};
+/// use ode_runtime::integrate::diffeqsolve_with_event;
+/// use ode_runtime::{FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
+/// use ode_runtime::{controller::PidController, solver::explicit::Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let half = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] - 0.5)
+///     .with_direction(Direction::Down);
+/// let pid = PidController::new(1e-10, 1e-10).unwrap();
+/// let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, f64::INFINITY, Some(0.1),
+///     SVector::from([1.0]), &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &half)
+///     .unwrap();
+/// assert!(sol.event_triggered);
+/// assert!((sol.t - 2f64.ln()).abs() < 1e-9);
+/// assert!((sol.y[0] - 0.5).abs() < 1e-12);
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn diffeqsolve_with_event<T, Y, Tm, S, C, E>(
+    term: &Tm,
+    solver: &S,
+    t0: T,
+    t1: T,
+    dt0: Option<T>,
+    y0: Y,
+    saveat: &SaveAt<'_, T>,
+    controller: &C,
+    max_steps: usize,
+    buffers: &mut SaveBuffers<'_, T, Y, S::DenseInfo>,
+    event: &E,
+) -> Result<Solution<T, Y>, Error>
+where
+    T: Scalar,
+    Y: State<T>,
+    Tm: Term<T, Y>,
+    S: Solver<T, Y, Tm>,
+    C: StepSizeController<T, Y>,
+    E: Event<T, Y, Tm>,
+{
+    solve(
+        term,
+        solver,
+        t0,
+        t1,
+        dt0,
+        y0,
+        saveat,
+        controller,
+        max_steps,
+        buffers,
+        Some(event),
+    )
+}
+
+/// The solve behind both entry points.
+#[allow(clippy::too_many_arguments)]
+fn solve<T, Y, Tm, S, C, E>(
+    term: &Tm,
+    solver: &S,
+    t0: T,
+    t1: T,
+    dt0: Option<T>,
+    y0: Y,
+    saveat: &SaveAt<'_, T>,
+    controller: &C,
+    max_steps: usize,
+    buffers: &mut SaveBuffers<'_, T, Y, S::DenseInfo>,
+    event: Option<&E>,
+) -> Result<Solution<T, Y>, Error>
+where
+    T: Scalar,
+    Y: State<T>,
+    Tm: Term<T, Y>,
+    S: Solver<T, Y, Tm>,
+    C: StepSizeController<T, Y>,
+    E: Event<T, Y, Tm>,
+{
+    let has_event = event.is_some();
+    super::integrator::validate_common(term, t0, t1, dt0, &y0, max_steps, has_event)?;
     validate_ts(saveat.ts, t0, t1)?;
     let known = usize::from(saveat.t0) + saveat.ts.len() + usize::from(saveat.t1);
     if known > buffers.capacity() {
@@ -102,7 +208,11 @@ where
             capacity: buffers.capacity(),
         });
     }
-    let mut it = Integrator::new(term, solver, controller, t0, t1, dt0, y0, max_steps)?;
+    let mut it = Integrator::with_event_horizon(
+        term, solver, controller, t0, t1, dt0, y0, max_steps, has_event,
+    )?;
+    let mut locator = event.map(|e| EventLocator::new(e, term, t0, &y0));
+    let mut hit = None;
     let dir = direction(t0, t1);
     let mut saver = Saver::new(buffers);
     if saveat.t0 {
@@ -120,8 +230,14 @@ where
     loop {
         match it.advance()? {
             Advance::Accepted(step) => {
+                hit = match locator.as_mut() {
+                    Some(l) => l.check(term, solver, &step)?,
+                    None => None,
+                };
+                // Outputs up to the event time only.
+                let t_end = hit.map_or(step.t1, |h| h.t);
                 while let Some(&t) = saveat.ts.get(next_ts) {
-                    if (t - step.t1) * dir > T::zero() {
+                    if (t - t_end) * dir > T::zero() {
                         break;
                     }
                     let y =
@@ -130,7 +246,9 @@ where
                     next_ts += 1;
                 }
                 if saveat.steps {
-                    saver.push(step.t1, step.y1)?;
+                    // The last step of an event-ended solve saves the event point.
+                    let (t, y) = hit.map_or((step.t1, step.y1), |h| (h.t, h.y));
+                    saver.push(t, y)?;
                 }
                 if saveat.dense {
                     saver.push_dense(DenseStep {
@@ -141,18 +259,23 @@ where
                         dense: step.dense,
                     })?;
                 }
+                if hit.is_some() {
+                    break;
+                }
             }
             Advance::Rejected { .. } => {}
             Advance::Finished => break,
         }
     }
     let state = it.state();
+    let (t_final, y_final) = hit.map_or((state.t, state.y), |h| (h.t, h.y));
     if saveat.t1 {
-        saver.push(t1, state.y)?;
+        saver.push(t_final, y_final)?;
     }
     Ok(Solution {
-        t: state.t,
-        y: state.y,
+        t: t_final,
+        y: y_final,
+        event_triggered: hit.is_some(),
         stats: state.stats,
         num_saved: saver.n,
         num_dense: saver.n_dense,

@@ -170,7 +170,10 @@ where
     state: LoopStateOf<T, Y, Tm, S, C>,
 }
 
-/// Checks the arguments every solve shares (not the controller's own).
+/// Checks the arguments every solve shares (not the controller's own). An
+/// infinite `t1` is allowed only when a terminating event can end the solve
+/// (`infinite_t1_allowed`); a NaN never.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn validate_common<T: Scalar, Y: State<T>, Tm: Term<T, Y>>(
     term: &Tm,
     t0: T,
@@ -178,12 +181,14 @@ pub(crate) fn validate_common<T: Scalar, Y: State<T>, Tm: Term<T, Y>>(
     dt0: Option<T>,
     y0: &Y,
     max_steps: usize,
+    infinite_t1_allowed: bool,
 ) -> Result<(), Error> {
     use InvalidArgument::*;
     if !t0.finite() {
         return Err(NonFiniteT0.into());
     }
-    if !t1.finite() {
+    let t1_ok = t1.finite() || (infinite_t1_allowed && t1.abs() == T::one() / T::zero());
+    if !t1_ok {
         return Err(NonFiniteT1.into());
     }
     if t0 == t1 {
@@ -234,7 +239,24 @@ where
         y0: Y,
         max_steps: usize,
     ) -> Result<Self, Error> {
-        validate_common(term, t0, t1, dt0, &y0, max_steps)?;
+        Self::with_event_horizon(term, solver, controller, t0, t1, dt0, y0, max_steps, false)
+    }
+
+    /// [`Self::new`], also accepting `t1 = ±∞` if `ended_by_event`: a solve
+    /// with a terminating event may run until the event ends it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_event_horizon(
+        term: &'a Tm,
+        solver: &'a S,
+        controller: &'a C,
+        t0: T,
+        t1: T,
+        dt0: Option<T>,
+        y0: Y,
+        max_steps: usize,
+        ended_by_event: bool,
+    ) -> Result<Self, Error> {
+        validate_common(term, t0, t1, dt0, &y0, max_steps, ended_by_event)?;
         let init = controller.init(term, t0, t1, &y0, dt0, solver.error_order())?;
         let solver_state = solver.init(term, t0, t1, &y0);
         let mut stats = Stats {

@@ -5,13 +5,14 @@
 //! asks for into the caller's buffers. The [`Integrator`] is the step loop
 //! itself, a resumable state machine, public so that adjoints and users can
 //! drive it step by step and replay it from a stored [`LoopState`].
+//! [`diffeqsolve_with_event`] adds a terminating event ([`crate::event`]).
 //!
 //! [`SaveAt`]: crate::SaveAt
 
 mod diffeqsolve;
 mod integrator;
 
-pub use diffeqsolve::{diffeqsolve, Solution};
+pub use diffeqsolve::{diffeqsolve, diffeqsolve_with_event, Solution};
 pub use integrator::{
     AcceptedStep, AcceptedStepOf, Advance, Integrator, LoopState, LoopStateOf, Stats,
     MAX_CONSECUTIVE_FAILURES,

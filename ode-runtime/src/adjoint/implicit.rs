@@ -1,0 +1,224 @@
+//! `ImplicitAdjoint`: the gradient of a steady state by the implicit function
+//! theorem, without differentiating the steps that reached it.
+//!
+//! At a steady state `f(y*, p) = 0`. Differentiating that identity gives
+//! `J_y dy* + J_p dp = 0`, so the tangent of the steady state along a
+//! parameter direction `ṗ` is `ẏ* = −J_y⁻¹ J_p ṗ` (forward mode, [`Self::jvp`])
+//! and the gradient of a loss `L(y*)` is `λᵀ J_p` with `J_yᵀ λ = −∂L/∂y*`
+//! (reverse mode, [`Self::backward`]) — the adjoint of the steady-state
+//! equation (Griewank and Walther, *Evaluating Derivatives*, 2nd ed., §15.1;
+//! Christianson, "Reverse accumulation and attractive fixed points",
+//! Optimization Methods and Software 3, 1994). One LU factorisation of the
+//! generated `J_y` ([`crate::solver::lu::StaticLu`]) and one product with
+//! `J_p` replace the whole backward pass: no checkpoints, no stored steps.
+//!
+//! As in Diffrax, the steady state does not depend on the initial state (it
+//! is whatever state the dynamics settle to), so **the gradient with respect
+//! to `y0` is zero**, and so are those with respect to `t0` and `t1`. Only the
+//! final state may enter the loss: [`ImplicitAdjoint::forward`] takes no save
+//! times at all, so saving anything else cannot be expressed.
+//!
+//! The result is the derivative of the exact steady state, evaluated at the
+//! computed one: it is as accurate as `y*` is (the steady-state event's
+//! tolerance), and it is only meaningful if the solve really ended at a
+//! steady state — [`ImplicitAdjoint::event_triggered`] says whether the event
+//! fired. A singular `J_y` (a steady state that is not isolated) has no such
+//! derivative and is reported as [`Error::SingularMatrix`].
+
+use super::recursive_checkpoint::{AdjointStats, Gradient};
+use crate::event::Event;
+use crate::integrate::diffeqsolve_with_event;
+use crate::solver::lu::StaticLu;
+use crate::{
+    Error, JacobianTerm, JvpTerm, SaveAt, SaveBuffers, Scalar, Solver, State, Stats,
+    StepSizeController, VjpTerm,
+};
+use nalgebra::SVector;
+
+/// The [`Gradient`] [`ImplicitAdjoint::backward`] returns.
+pub type SteadyStateGradient<T, Tm, const N: usize> =
+    Gradient<T, SVector<T, N>, <Tm as VjpTerm<T, SVector<T, N>>>::Params>;
+
+/// A solve run to a steady state, ready to be differentiated by the implicit
+/// function theorem: build it with [`Self::forward`], then ask for the
+/// gradient ([`Self::backward`]) or a tangent ([`Self::jvp`]).
+///
+/// # Examples
+///
+/// `y' = p0 − p1 y` settles at `y* = p0 / p1`:
+///
+/// ```
+/// use ode_runtime::adjoint::ImplicitAdjoint;
+/// use ode_runtime::event::steady_state_event;
+/// use ode_runtime::{controller::RmsNorm, PidController, Tsit5};
+/// use ode_runtime::{JacobianTerm, Term, VjpTerm, nalgebra::{SMatrix, SVector}};
+/// type V1 = SVector<f64, 1>;
+/// struct Relax([f64; 2]);
+/// impl Term<f64, V1> for Relax {
+///     fn vf(&self, _t: f64, y: &V1) -> V1 { V1::from([self.0[0] - self.0[1] * y[0]]) }
+/// }
+/// impl JacobianTerm<f64, 1> for Relax {
+///     fn jac(&self, _t: f64, _y: &V1) -> SMatrix<f64, 1, 1> { SMatrix::from([[-self.0[1]]]) }
+///     fn dfdt(&self, _t: f64, _y: &V1) -> V1 { V1::zeros() }
+/// }
+/// impl VjpTerm<f64, V1> for Relax {
+///     type Params = SVector<f64, 2>;
+///     fn vjp(&self, _t: f64, y: &V1, w: &V1) -> (V1, SVector<f64, 2>, f64) {
+///         (-self.0[1] * w, SVector::from([w[0], -w[0] * y[0]]), 0.0)
+///     }
+/// }
+/// let term = Relax([3.0, 2.0]);
+/// let pid = PidController::new(1e-10, 1e-10)?;
+/// let event = steady_state_event(1e-10, 1e-10, RmsNorm);
+/// let adjoint = ImplicitAdjoint::forward(&term, &Tsit5, &pid, 0.0, f64::INFINITY,
+///     Some(0.01), V1::zeros(), &event, 10_000)?;
+/// assert!(adjoint.event_triggered());
+/// assert!((adjoint.y1()[0] - 1.5).abs() < 1e-9);
+/// // Loss y*: dy*/dp0 = 1/p1, dy*/dp1 = −p0/p1²; nothing depends on y0.
+/// let g = adjoint.backward(&V1::from([1.0]))?;
+/// assert!((g.params[0] - 0.5).abs() < 1e-9 && (g.params[1] + 0.75).abs() < 1e-9);
+/// assert_eq!(g.y0[0], 0.0);
+/// # Ok::<(), ode_runtime::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ImplicitAdjoint<'a, T: Scalar, Tm, const N: usize> {
+    term: &'a Tm,
+    t: T,
+    y: SVector<T, N>,
+    stats: Stats,
+    event_triggered: bool,
+}
+
+impl<'a, T: Scalar, Tm, const N: usize> ImplicitAdjoint<'a, T, Tm, N> {
+    /// Solves from `(t0, y0)` until `event` ends the solve (typically
+    /// [`crate::event::steady_state_event`], with `t1 = ∞`), keeping only the
+    /// final state.
+    ///
+    /// # Errors
+    ///
+    /// Everything [`diffeqsolve_with_event`] reports, notably
+    /// [`Error::MaxStepsReached`] for a steady state that is never reached.
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward<S, C, E>(
+        term: &'a Tm,
+        solver: &S,
+        controller: &C,
+        t0: T,
+        t1: T,
+        dt0: Option<T>,
+        y0: SVector<T, N>,
+        event: &E,
+        max_steps: usize,
+    ) -> Result<Self, Error>
+    where
+        Tm: crate::Term<T, SVector<T, N>>,
+        S: Solver<T, SVector<T, N>, Tm>,
+        C: StepSizeController<T, SVector<T, N>>,
+        E: Event<T, SVector<T, N>, Tm>,
+    {
+        let sol = diffeqsolve_with_event(
+            term,
+            solver,
+            t0,
+            t1,
+            dt0,
+            y0,
+            &SaveAt::nothing(),
+            controller,
+            max_steps,
+            &mut SaveBuffers::none(),
+            event,
+        )?;
+        Ok(Self {
+            term,
+            t: sol.t,
+            y: sol.y,
+            stats: sol.stats,
+            event_triggered: sol.event_triggered,
+        })
+    }
+
+    /// The final (steady) state `y*`.
+    pub fn y1(&self) -> &SVector<T, N> {
+        &self.y
+    }
+
+    /// The time the solve ended.
+    pub fn t1(&self) -> T {
+        self.t
+    }
+
+    /// Whether the event ended the solve (rather than reaching `t1`).
+    pub fn event_triggered(&self) -> bool {
+        self.event_triggered
+    }
+
+    /// The forward solve's counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// `J_y` at the steady state, factorised.
+    fn factorised_jacobian(&self) -> Result<StaticLu<T, N>, Error>
+    where
+        Tm: JacobianTerm<T, N>,
+    {
+        StaticLu::new(&self.term.jac(self.t, &self.y))
+            .ok_or(Error::SingularMatrix { t: self.t.to_f64() })
+    }
+
+    /// The gradient of a loss `L(y*)` given `y1_bar = ∂L/∂y*`: solves
+    /// `J_yᵀ λ = −y1_bar` and returns `λᵀ J_p` as the parameter gradient.
+    /// The gradients with respect to `y0`, `t0` and `t1` are zero.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SingularMatrix`] if `J_y` at `y*` is singular (or the solve
+    /// gives a non-finite `λ`).
+    pub fn backward(&self, y1_bar: &SVector<T, N>) -> Result<SteadyStateGradient<T, Tm, N>, Error>
+    where
+        Tm: JacobianTerm<T, N> + VjpTerm<T, SVector<T, N>>,
+    {
+        let lu = self.factorised_jacobian()?;
+        let lambda = lu.solve_transpose(&(-y1_bar));
+        if !lambda.is_finite() {
+            return Err(Error::SingularMatrix { t: self.t.to_f64() });
+        }
+        let (_, params, _) = self.term.vjp(self.t, &self.y, &lambda);
+        Ok(Gradient {
+            y0: SVector::zeros(),
+            params,
+            t0: T::zero(),
+            t1: T::zero(),
+            stats: AdjointStats {
+                forward: self.stats,
+                vjp_evals: 1,
+                ..AdjointStats::default()
+            },
+        })
+    }
+
+    /// The tangent of the steady state along the parameter direction
+    /// `params_dot`: `ẏ* = −J_y⁻¹ J_p ṗ` (forward mode).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SingularMatrix`] as for [`Self::backward`].
+    pub fn jvp(
+        &self,
+        params_dot: &<Tm as JvpTerm<T, SVector<T, N>>>::Params,
+    ) -> Result<SVector<T, N>, Error>
+    where
+        Tm: JacobianTerm<T, N> + JvpTerm<T, SVector<T, N>>,
+    {
+        let lu = self.factorised_jacobian()?;
+        let rhs = self
+            .term
+            .jvp(self.t, &self.y, &SVector::zeros(), params_dot);
+        let y_dot = lu.solve(&(-rhs));
+        if !y_dot.is_finite() {
+            return Err(Error::SingularMatrix { t: self.t.to_f64() });
+        }
+        Ok(y_dot)
+    }
+}

@@ -1,0 +1,393 @@
+//! The tangent of one accepted step: forward-mode differentiation of exactly
+//! the arithmetic the solver performed.
+//!
+//! Explicit Runge–Kutta: with `Yᵢ = y0 + h Σ_{j<i} a_ij k_j` and
+//! `kᵢ = f(t0 + cᵢh, Yᵢ)`,
+//!
+//! ```text
+//! Ẏᵢ = ẏ0 + h Σ a_ij k̇ⱼ + ḣ Σ a_ij kⱼ,   k̇ᵢ = J_y Ẏᵢ + J_p ṗ + ∂f/∂t (ṫ0 + cᵢ ḣ),
+//! ```
+//!
+//! one product of the linearised field per stage, over the stages the forward
+//! solve computed (Hairer, Nørsett and Wanner, *Solving ODEs I*, §II.3: the
+//! tangent of an explicit Runge–Kutta step is the same method applied to the
+//! variational equation). ESDIRK (Kværnø, BIT 44, 2004): a converged implicit
+//! stage `kᵢ = f(tᵢ, baseᵢ + hγ kᵢ)` is differentiated by the implicit function
+//! theorem, not by unrolling Newton,
+//!
+//! ```text
+//! (I − hγ J_y(Yᵢ)) k̇ᵢ = J_y (ḃaseᵢ + γ ḣ kᵢ) + J_p ṗ + ∂f/∂t ṫᵢ,
+//! ```
+//!
+//! with the exact Jacobian at the converged stage (not the solver's reused
+//! one) and a fresh LU per stage. Outputs inside a step are differentiated
+//! through the step's continuous extension, `t0` and `h` moving `θ`.
+//!
+//! Step sizes are the forward solve's and are not differentiated (as in
+//! Diffrax and in the reverse adjoints here); the step's ends move with `t0`
+//! or `t1` as described in [`super::recursive_checkpoint`].
+//!
+//! Rodas5P is not differentiated in forward mode: its stages contain `J_y`,
+//! whose directional derivative needs second-order forward products the
+//! generated systems do not provide (they give `vjp_jvp`, reverse over
+//! forward). It implements no [`TangentStep`], so asking for it is a compile
+//! error.
+
+use super::explicit_rk::dense_weight_derivatives;
+use super::tangent_field::TangentField;
+use crate::integrate::AcceptedStepOf;
+use crate::solver::explicit::{erk_dense_weights, ExplicitRungeKutta, RkStages};
+use crate::solver::implicit::EsdirkTableau;
+use crate::solver::lu::StaticLu;
+use crate::solver::tableau::ButcherTableau;
+use crate::{Error, Scalar, Solver, State, Term};
+use nalgebra::{SMatrix, SVector};
+
+/// How the two ends of a step move: the tangents of its start and end times.
+#[derive(Clone, Copy, Debug)]
+pub struct StepGrid<Tt> {
+    /// Tangent of the step's start.
+    pub start: Tt,
+    /// Tangent of the step's end.
+    pub stop: Tt,
+}
+
+/// The tangent of a step's results.
+#[derive(Clone, Copy, Debug)]
+pub struct StepTangent<V> {
+    /// Of the state at the step's end.
+    pub y1: V,
+    /// Of the last stage derivative, which the next step reuses as its first
+    /// (first same as last).
+    pub f1: V,
+    /// Products of the linearised field taken.
+    pub evals: u32,
+}
+
+/// A solver whose accepted steps forward mode can differentiate.
+///
+/// Implemented by the explicit Runge–Kutta methods and Kvaerno3/4/5.
+#[diagnostic::on_unimplemented(
+    message = "forward mode cannot differentiate the steps of `{Self}`",
+    label = "no tangent step for this solver",
+    note = "DirectAdjoint differentiates the explicit Runge–Kutta methods and Kvaerno3/4/5; Rosenbrock stages need a derivative of J·v the generated code does not provide"
+)]
+pub trait TangentStep<T: Scalar, const N: usize, Tm: Term<T, SVector<T, N>>>:
+    Solver<T, SVector<T, N>, Tm> + Sized
+{
+    /// Pushes the tangent `v0` of the step's start state through the
+    /// accepted `step`; `k0` is the tangent of the first stage derivative
+    /// when it was carried over from the previous step (`None` to compute
+    /// it). Calls `emit(m, v)` with the tangent of the continuous extension
+    /// at each `outputs[m]` (all inside `(t0, t1]` of the step).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SingularMatrix`] if an implicit stage's `I − hγJ` is singular
+    /// at the converged stage; [`Error::NonFiniteState`] if replaying the
+    /// step does not reproduce it (a non-deterministic term).
+    #[allow(clippy::too_many_arguments)]
+    fn step_tangent<F, E>(
+        &self,
+        field: &F,
+        step: &AcceptedStepOf<T, SVector<T, N>, Tm, Self>,
+        grid: &StepGrid<F::Time>,
+        v0: &F::Tangent,
+        k0: Option<&F::Tangent>,
+        outputs: &[T],
+        emit: E,
+    ) -> Result<StepTangent<F::Tangent>, Error>
+    where
+        F: TangentField<T, N, Term = Tm>,
+        E: FnMut(usize, &F::Tangent);
+}
+
+#[inline(always)]
+fn real<T: Scalar>(x: f64) -> T {
+    <T as Scalar>::from_f64(x)
+}
+
+/// The stage time as the explicit solver computes it (exactly `t1` for
+/// `c = 1`).
+#[inline(always)]
+fn stage_time<T: Scalar>(t0: T, t1: T, h: T, c: f64) -> T {
+    if c == 1.0 {
+        t1
+    } else if c == 0.0 {
+        t0
+    } else {
+        t0 + h * real::<T>(c)
+    }
+}
+
+/// The tangent of one explicit Runge–Kutta step with stage derivatives
+/// `stages`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn erk_step_tangent<T, const N: usize, F, E, const S: usize, const D: usize>(
+    tableau: &ButcherTableau<S, D>,
+    field: &F,
+    t0: T,
+    t1: T,
+    y0: &SVector<T, N>,
+    stages: &RkStages<SVector<T, N>, S>,
+    grid: &StepGrid<F::Time>,
+    v0: &F::Tangent,
+    k0: Option<&F::Tangent>,
+    outputs: &[T],
+    mut emit: E,
+) -> StepTangent<F::Tangent>
+where
+    T: Scalar,
+    F: TangentField<T, N>,
+    E: FnMut(usize, &F::Tangent),
+{
+    let h = t1 - t0;
+    let h_dot = grid.stop.sub(&grid.start);
+    let mut evals = 0;
+    let mut kd = [F::Tangent::zero(); S];
+    kd[0] = match (tableau.fsal, k0) {
+        (true, Some(k)) => *k,
+        _ => {
+            evals += 1;
+            field.push_forward(t0, y0, v0, &grid.start)
+        }
+    };
+    for i in 1..S {
+        let row = &tableau.a[i];
+        let mut input = *y0;
+        let mut slope = SVector::<T, N>::zeros();
+        let mut vin = *v0;
+        for j in 0..i {
+            let aij = row[j];
+            if aij != 0.0 {
+                input = input.axpy(h * real::<T>(aij), &stages.k[j]);
+                slope = slope.axpy(real::<T>(aij), &stages.k[j]);
+                vin = vin.axpy(h * real::<T>(aij), &kd[j]);
+            }
+        }
+        vin = vin.add(&F::outer(&slope, &h_dot));
+        let c = tableau.c[i];
+        let t_dot = grid.start.axpy(real::<T>(c), &h_dot);
+        kd[i] = field.push_forward(stage_time(t0, t1, h, c), &input, &vin, &t_dot);
+        evals += 1;
+    }
+    let mut slope = SVector::<T, N>::zeros();
+    let mut y1 = *v0;
+    for ((k, kdi), &bi) in stages.k.iter().zip(kd.iter()).zip(tableau.b.iter()) {
+        if bi != 0.0 {
+            slope = slope.axpy(real::<T>(bi), k);
+            y1 = y1.axpy(h * real::<T>(bi), kdi);
+        }
+    }
+    y1 = y1.add(&F::outer(&slope, &h_dot));
+    for (m, &t) in outputs.iter().enumerate() {
+        // y(θ) = y0 + h Σ wᵢ(θ) kᵢ with θ = (t − t0)/h and t fixed:
+        // h θ̇ = −(ṫ0 + θ ḣ).
+        let theta = (t - t0) / h;
+        let w = erk_dense_weights(tableau, theta);
+        let dw = dense_weight_derivatives(tableau, theta);
+        let h_theta_dot = grid.start.axpy(theta, &h_dot).scale(-T::one());
+        let mut v = *v0;
+        for i in 0..S {
+            if w[i] != T::zero() {
+                v = v.axpy(h * w[i], &kd[i]);
+            }
+            let s = h_dot.scale(w[i]).axpy(dw[i], &h_theta_dot);
+            v = v.add(&F::outer(&stages.k[i], &s));
+        }
+        emit(m, &v);
+    }
+    StepTangent {
+        y1,
+        f1: kd[S - 1],
+        evals,
+    }
+}
+
+macro_rules! explicit_tangent_step {
+    ($($name:ident, $s:literal, $d:literal;)*) => {$(
+        impl<T, const N: usize, Tm> TangentStep<T, N, Tm> for crate::solver::explicit::$name
+        where
+            T: Scalar,
+            Tm: Term<T, SVector<T, N>>,
+        {
+            fn step_tangent<F, E>(
+                &self,
+                field: &F,
+                step: &AcceptedStepOf<T, SVector<T, N>, Tm, Self>,
+                grid: &StepGrid<F::Time>,
+                v0: &F::Tangent,
+                k0: Option<&F::Tangent>,
+                outputs: &[T],
+                emit: E,
+            ) -> Result<StepTangent<F::Tangent>, Error>
+            where
+                F: TangentField<T, N, Term = Tm>,
+                E: FnMut(usize, &F::Tangent),
+            {
+                Ok(erk_step_tangent(
+                    <Self as ExplicitRungeKutta<$s, $d>>::TABLEAU,
+                    field, step.t0, step.t1, &step.y0, &step.dense, grid, v0, k0, outputs, emit,
+                ))
+            }
+        }
+    )*};
+}
+
+explicit_tangent_step! {
+    Euler, 1, 1;
+    Heun, 2, 2;
+    Midpoint, 2, 2;
+    Ralston, 2, 2;
+    Bosh3, 4, 3;
+    Dopri5, 7, 4;
+    Tsit5, 7, 4;
+    Dopri8, 14, 6;
+}
+
+/// The tangent of one ESDIRK step with converged stage derivatives `k`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn esdirk_step_tangent<T, const N: usize, F, E, const S: usize>(
+    tab: &EsdirkTableau<S>,
+    field: &F,
+    t0: T,
+    t1: T,
+    y0: &SVector<T, N>,
+    y1: &SVector<T, N>,
+    k: &[SVector<T, N>; S],
+    grid: &StepGrid<F::Time>,
+    v0: &F::Tangent,
+    k0: Option<&F::Tangent>,
+    outputs: &[T],
+    mut emit: E,
+) -> Result<StepTangent<F::Tangent>, Error>
+where
+    T: Scalar,
+    F: TangentField<T, N>,
+    E: FnMut(usize, &F::Tangent),
+{
+    use crate::JacobianTerm;
+    let h = t1 - t0;
+    let gamma = real::<T>(tab.gamma);
+    let hg = h * gamma;
+    let h_dot = grid.stop.sub(&grid.start);
+    let mut evals = 0;
+    let mut kd = [F::Tangent::zero(); S];
+    kd[0] = match k0 {
+        Some(k) => *k,
+        None => {
+            evals += 1;
+            field.push_forward(t0, y0, v0, &grid.start)
+        }
+    };
+    let mut v1 = *v0;
+    for i in 1..S {
+        let mut base = *y0;
+        let mut slope = k[i] * gamma;
+        let mut vin = *v0;
+        for j in 0..i {
+            let aij = tab.a[i][j];
+            base += k[j] * (h * real::<T>(aij));
+            slope = slope.axpy(real::<T>(aij), &k[j]);
+            vin = vin.axpy(h * real::<T>(aij), &kd[j]);
+        }
+        vin = vin.add(&F::outer(&slope, &h_dot));
+        let yi = base + k[i] * hg;
+        let c = tab.c[i];
+        let ti = t0 + h * real::<T>(c);
+        let t_dot = grid.start.axpy(real::<T>(c), &h_dot);
+        let m = SMatrix::<T, N, N>::identity() - field.term().jac(ti, &yi) * hg;
+        let lu = StaticLu::new(&m).ok_or(Error::SingularMatrix { t: ti.to_f64() })?;
+        kd[i] = F::solve(&lu, &field.push_forward(ti, &yi, &vin, &t_dot));
+        evals += 1;
+        // Stiffly accurate: y1 is the last stage.
+        v1 = vin.axpy(hg, &kd[i]);
+    }
+    let (f0, f1) = (k[0], k[S - 1]);
+    let two = real::<T>(2.0);
+    let three = real::<T>(3.0);
+    let six = real::<T>(6.0);
+    for (m, &t) in outputs.iter().enumerate() {
+        // Cubic Hermite y = h00 y0 + h h10 f0 + h01 y1 + h h11 f1, s = (t − t0)/h.
+        let s = (t - t0) / h;
+        let s2 = s * s;
+        let s3 = s2 * s;
+        let h00 = two * s3 - three * s2 + T::one();
+        let h10 = s3 - two * s2 + s;
+        let h01 = -two * s3 + three * s2;
+        let h11 = s3 - s2;
+        let d00 = six * s2 - six * s;
+        let d10 = three * s2 - four::<T>() * s + T::one();
+        let d11 = three * s2 - two * s;
+        // dy/ds / h, and h ṡ = −(ṫ0 + s ḣ).
+        let dyds = (y0 * d00 + f0 * (d10 * h) - y1 * d00 + f1 * (d11 * h)) / h;
+        let h_s_dot = grid.start.axpy(s, &h_dot).scale(-T::one());
+        let v = v0
+            .scale(h00)
+            .axpy(h01, &v1)
+            .axpy(h * h10, &kd[0])
+            .axpy(h * h11, &kd[S - 1])
+            .add(&F::outer(&f0, &h_dot.scale(h10)))
+            .add(&F::outer(&f1, &h_dot.scale(h11)))
+            .add(&F::outer(&dyds, &h_s_dot));
+        emit(m, &v);
+    }
+    Ok(StepTangent {
+        y1: v1,
+        f1: kd[S - 1],
+        evals,
+    })
+}
+
+#[inline(always)]
+fn four<T: Scalar>() -> T {
+    real::<T>(4.0)
+}
+
+macro_rules! esdirk_tangent_step {
+    ($($name:ident, $tab:ident, $s:literal;)*) => {$(
+        impl<T, const N: usize, Tm> TangentStep<T, N, Tm> for crate::solver::implicit::$name<T>
+        where
+            T: Scalar,
+            Tm: crate::JacobianTerm<T, N>,
+        {
+            fn step_tangent<F, E>(
+                &self,
+                field: &F,
+                step: &AcceptedStepOf<T, SVector<T, N>, Tm, Self>,
+                grid: &StepGrid<F::Time>,
+                v0: &F::Tangent,
+                k0: Option<&F::Tangent>,
+                outputs: &[T],
+                emit: E,
+            ) -> Result<StepTangent<F::Tangent>, Error>
+            where
+                F: TangentField<T, N, Term = Tm>,
+                E: FnMut(usize, &F::Tangent),
+            {
+                // The accepted step keeps only the Hermite data: replay it
+                // (deterministically, from the state it started from) for the
+                // converged stages.
+                let (out, k) = self.step_with_stages(
+                    field.term(), step.t0, step.t1, &step.y0, &step.solver_state,
+                );
+                if out.y1 != step.y1 {
+                    return Err(Error::NonFiniteState { t: step.t1.to_f64() });
+                }
+                // The first stage derivative is the previous step's last one
+                // exactly when the solver carried it over.
+                let k0 = if step.solver_state.f0.is_some() { k0 } else { None };
+                esdirk_step_tangent(
+                    &crate::solver::implicit::$tab,
+                    field, step.t0, step.t1, &step.y0, &step.y1, &k, grid, v0, k0, outputs, emit,
+                )
+            }
+        }
+    )*};
+}
+
+esdirk_tangent_step! {
+    Kvaerno3, KVAERNO3, 4;
+    Kvaerno4, KVAERNO4, 5;
+    Kvaerno5, KVAERNO5, 7;
+}
