@@ -131,6 +131,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Ensemble of {MEMBERS} Lotka–Volterra problems (P1 with parameters varied by ±10%), Tsit5, rtol = atol = {RTOL:e}"
     );
     println!("rayon threads: {}", odegrad::rayon::current_num_threads());
+    // Start the thread pool before timing, so its start-up is not counted.
+    odegrad::rayon::broadcast(|_| ());
 
     let parallel_solves = time("solves, parallel (rayon)", true, solve)?;
     let serial_solves = time("solves, serial", false, solve)?;

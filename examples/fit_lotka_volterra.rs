@@ -267,9 +267,9 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
             .ok_or("L-BFGS returned no parameters")?,
     );
     println!(
-        "Stopped after {} iterations in {:.2} s ({}), loss {:.6e}",
+        "Stopped after {} iterations in {:.1} ms ({}), loss {:.6e}",
         state.get_iter(),
-        elapsed.as_secs_f64(),
+        1e3 * elapsed.as_secs_f64(),
         state.get_termination_status(),
         state.get_best_cost()
     );
