@@ -5,7 +5,7 @@
 //! in both gradients.
 
 use odegrad::adjoint::checkpoint::Slot;
-use odegrad::adjoint::{ImplicitAdjoint, RecursiveCheckpointAdjoint};
+use odegrad::adjoint::{jvp, Implicit, ImplicitAdjoint, RecursiveCheckpointAdjoint, Tangent};
 use odegrad::controller::RmsNorm;
 use odegrad::event::{steady_state_event, Direction, FloatEvent, SteadyStateEvent};
 use odegrad::nalgebra::SVector;
@@ -139,6 +139,84 @@ fn p5_agrees_with_finite_differences_and_forward_mode() {
         let tangent = adjoint.jvp(&e).unwrap();
         assert!(rel(2.0 * y.dot(&tangent), g.params[i]) < 1e-12);
     }
+}
+
+#[test]
+fn implicit_marker_gives_tangents_through_the_generic_entry_point() {
+    let p = P6::from(P5_PARAMS);
+    let term = OdeTerm::new(&P5, p);
+    let adjoint = ImplicitAdjoint::forward(
+        &term,
+        &Tsit5,
+        &pid(),
+        0.0,
+        f64::INFINITY,
+        Some(0.01),
+        V3::zeros(),
+        &event(),
+        4096,
+    )
+    .unwrap();
+    let g = adjoint.backward(&(2.0 * *adjoint.y1())).unwrap();
+    let marker = Implicit(event());
+    for i in 0..6 {
+        let mut e = P6::zeros();
+        e[i] = 1.0;
+        // The y0 and time seeds must not matter: a steady state forgets them.
+        let seed = Tangent {
+            y0: V3::from([1.0, -2.0, 0.5]),
+            params: e,
+            t0: 1.0,
+            t1: 0.0,
+        };
+        let out = jvp(
+            &marker,
+            &term,
+            &Tsit5,
+            &pid(),
+            0.0,
+            f64::INFINITY,
+            Some(0.01),
+            V3::zeros(),
+            &seed,
+            &[],
+            &mut [],
+            &mut [],
+            4096,
+        )
+        .unwrap();
+        assert!(
+            rel(2.0 * out.y1.dot(&out.y1_dot), g.params[i]) < 1e-12,
+            "p{i}"
+        );
+    }
+    // Output times cannot be honoured: only the final state is saved.
+    let seed = Tangent {
+        y0: V3::zeros(),
+        params: P6::zeros(),
+        t0: 0.0,
+        t1: 0.0,
+    };
+    let err = jvp(
+        &marker,
+        &term,
+        &Tsit5,
+        &pid(),
+        0.0,
+        f64::INFINITY,
+        Some(0.01),
+        V3::zeros(),
+        &seed,
+        &[1.0],
+        &mut [V3::zeros()],
+        &mut [V3::zeros()],
+        4096,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        Error::InvalidArgument(odegrad::InvalidArgument::SaveAtNotFinal)
+    );
 }
 
 #[test]

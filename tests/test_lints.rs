@@ -1,11 +1,11 @@
 //! Generated code compiles without warnings under strict lints (rustc's
 //! `warnings` and `missing_docs`, clippy's `all` and `pedantic` when this
 //! file is checked by `cargo clippy --all-targets`), so `#[ode_system]`
-//! never forces an `allow` on its users.
+//! and `#[differentiable]` never force an `allow` on their users.
 #![deny(warnings, missing_docs, clippy::all, clippy::pedantic)]
 #![allow(clippy::float_cmp)] // the user's own comparison `x == 0.0` below
 
-use odegrad::{ode_system, OdeSystem};
+use odegrad::{differentiable, ode_system, Loss, OdeSystem};
 
 /// A public system: the generated type is public too and must be documented.
 #[ode_system]
@@ -36,4 +36,30 @@ fn generated_code_is_lint_clean() {
     for i in 0..3 {
         assert!((f[i] - g[i]).abs() < 1e-14);
     }
+}
+
+/// A public loss with parameters: its generated type is public too.
+#[differentiable]
+#[must_use]
+pub fn lints_loss(time: f64, y: &[f64; 2], p: &[f64; 1]) -> f64 {
+    let r = if y[0] > 0.0 { y[0] - p[0] } else { y[1] };
+    r * r + (time * y[1]).sin()
+}
+
+/// A public loss without parameters (a generic impl over the parameter count).
+#[differentiable]
+#[must_use]
+pub fn lints_loss_y(_t: f64, y: &[f64; 2]) -> f64 {
+    y[0].exp() * y[1]
+}
+
+#[test]
+fn generated_loss_code_is_lint_clean() {
+    let y = odegrad::nalgebra::SVector::from([0.5, 0.25]);
+    let p = odegrad::nalgebra::SVector::from([0.2]);
+    let (v, g_y, g_p) = LintsLoss.value_and_grad(0.5, &y, &p);
+    assert!((v - lints_loss(0.5, &[0.5, 0.25], &[0.2])).abs() < 1e-15);
+    assert!((g_y[0] - 0.6).abs() < 1e-14 && (g_p[0] + 0.6).abs() < 1e-14);
+    let g = LintsLossY.grad_y(0.0, &y, &p);
+    assert!((g[1] - 0.5f64.exp()).abs() < 1e-14);
 }

@@ -1,5 +1,6 @@
 //! Macro expansion time: the whole pipeline (parse, lower, differentiate,
-//! simplify, emit to tokens) on the P4 neural ODE and the heat equation.
+//! simplify, emit to tokens) on the P4 neural ODE and the heat equation, and
+//! of `#[differentiable]` on a Gaussian negative log-likelihood loss.
 //!
 //! The engine's modules are compiled into this bench directly (a proc-macro
 //! crate exports only its macros); tokens come from `proc_macro2`'s fallback
@@ -57,6 +58,14 @@ fn expansion(c: &mut Criterion) {
             b.iter(|| expand::expand(TokenStream::new(), black_box(item.clone())))
         });
     }
+    let item = source("gaussian_nll");
+    let size = expand::expand_loss(TokenStream::new(), item.clone())
+        .to_string()
+        .len();
+    println!("gaussian_nll: expansion is {size} characters of tokens");
+    c.bench_function("expand_loss/gaussian_nll", |b| {
+        b.iter(|| expand::expand_loss(TokenStream::new(), black_box(item.clone())))
+    });
 }
 
 criterion_group!(benches, expansion);

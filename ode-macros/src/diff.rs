@@ -574,3 +574,29 @@ pub fn derivatives(
         vjp_jvp_t: adj2[y.len() + p.len()],
     }
 }
+
+/// The gradient of a scalar loss `output(t, y, p)`: `(∂ℓ/∂y, ∂ℓ/∂p)`.
+///
+/// One reverse sweep seeded with the constant 1, in the loss's own graph, so
+/// the gradient reuses every primal value and the value and gradient share
+/// their common subexpressions when emitted together.
+pub struct Gradient {
+    /// `ℓ`.
+    pub value: NodeId,
+    /// `∂ℓ/∂y`.
+    pub y: Vec<Option<NodeId>>,
+    /// `∂ℓ/∂p`.
+    pub p: Vec<Option<NodeId>>,
+}
+
+/// Differentiates the loss `output` with respect to `y` and `p`.
+pub fn gradient(g: &mut Graph, y: &[NodeId], p: &[NodeId], output: NodeId) -> Gradient {
+    let one = g.constant(1.0, g.span(output));
+    let wrt: Vec<NodeId> = y.iter().chain(p).copied().collect();
+    let adj = reverse(g, &[(output, one)], &wrt);
+    Gradient {
+        value: output,
+        y: adj[..y.len()].to_vec(),
+        p: adj[y.len()..].to_vec(),
+    }
+}

@@ -1,4 +1,5 @@
-//! The graph → Rust: the `OdeSystem` implementation.
+//! The graph → Rust: the `OdeSystem` implementation (and, in `loss`, the
+//! `Loss` implementation of `#[differentiable]`).
 //!
 //! Each trait method is straight-line code: the nodes its outputs reach, in
 //! topological order, one `let` per node, with constants and inputs inlined.
@@ -13,6 +14,12 @@ use crate::signature::Float;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::HashMap;
+
+// Explicit path: the expansion bench includes this file with `#[path]`.
+#[path = "emit/loss.rs"]
+mod loss;
+
+pub use loss::loss_impl;
 
 /// What the emitted code is for.
 pub struct Target<'a> {

@@ -1,14 +1,19 @@
 //! The pipeline: parse → lower to the IR → differentiate → emit.
 //!
+//! `#[ode_system]` and `#[differentiable]` share every stage up to the graph
+//! ([`front`]); they differ in what is differentiated (every derivative of a
+//! vector field, or the gradient of a scalar loss) and in the trait emitted.
+//!
 //! Every stage records its errors in one [`Errors`] and keeps going, so all
 //! problems of an input are reported together; if any stage failed the
 //! output is the [`fallback`](crate::fallback).
 
-use crate::diff::{derivatives, Derivatives};
-use crate::emit::{system_impl, Target};
+use crate::diff::{derivatives, gradient, Derivatives, Gradient};
+use crate::emit::{loss_impl, system_impl, Target};
 use crate::error::{Errors, Sp};
 use crate::ir::Graph;
-use crate::signature::{camel_case, parse_options, parse_signature, Options, Signature};
+use crate::lower::Lowered;
+use crate::signature::{camel_case, parse_options, parse_signature, Kind, Options, Signature};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ItemFn;
@@ -22,17 +27,31 @@ pub struct Analysed {
     pub derivatives: Derivatives,
 }
 
-/// Runs every stage up to emission.
-pub fn analyse(attr: TokenStream, item: TokenStream) -> Result<Analysed, syn::Error> {
+/// A differentiated loss, before emission.
+pub struct AnalysedLoss {
+    pub item: ItemFn,
+    pub options: Options,
+    pub sig: Signature,
+    pub graph: Graph,
+    pub gradient: Gradient,
+}
+
+/// The stages both attributes share: options, signature, body, lowering.
+fn front(
+    kind: Kind,
+    attr: TokenStream,
+    item: TokenStream,
+) -> Result<(ItemFn, Options, Signature, Lowered), syn::Error> {
     let mut errs = Errors::default();
-    let options = parse_options(attr, &mut errs);
+    let options = parse_options(kind, attr, &mut errs);
     let item: ItemFn = match syn::parse2(item) {
         Ok(f) => f,
         Err(e) => {
-            let mut err = syn::Error::new(
-                e.span(),
-                "#[ode_system] applies to a function `fn name(t: f64, y: &[f64; N], p: &[f64; P]) -> [f64; N]`",
-            );
+            let applies = match kind {
+                Kind::OdeSystem => "#[ode_system] applies to a function `fn name(t: f64, y: &[f64; N], p: &[f64; P]) -> [f64; N]`",
+                Kind::Differentiable => "#[differentiable] applies to a function `fn name(t: f64, y: &[f64; N]) -> f64` or `fn name(t: f64, y: &[f64; N], p: &[f64; P]) -> f64`",
+            };
+            let mut err = syn::Error::new(e.span(), applies);
             // Problems with the options are reported too.
             if let Err(opts) = errs.finish() {
                 err.combine(opts);
@@ -40,16 +59,22 @@ pub fn analyse(attr: TokenStream, item: TokenStream) -> Result<Analysed, syn::Er
             return Err(err);
         }
     };
-    let sig = parse_signature(&item, &mut errs);
+    let sig = parse_signature(kind, &item, &mut errs);
     let body = crate::parse::block(&item.block, &mut errs);
     let end = Sp::single(item.block.brace_token.span.close());
     let lowered = sig
         .as_ref()
         .and_then(|s| crate::lower::lower(s, &body, end, &mut errs));
     errs.finish()?;
-    let (Some(sig), Some(mut l)) = (sig, lowered) else {
-        return unreachable_error();
+    let (Some(sig), Some(l)) = (sig, lowered) else {
+        return unreachable_error(kind);
     };
+    Ok((item, options, sig, l))
+}
+
+/// Runs every stage of `#[ode_system]` up to emission.
+pub fn analyse(attr: TokenStream, item: TokenStream) -> Result<Analysed, syn::Error> {
+    let (item, options, sig, mut l) = front(Kind::OdeSystem, attr, item)?;
     let derivatives = derivatives(&mut l.graph, l.t, &l.y, &l.p, &l.outputs);
     Ok(Analysed {
         item,
@@ -62,11 +87,78 @@ pub fn analyse(attr: TokenStream, item: TokenStream) -> Result<Analysed, syn::Er
 
 /// Stages report through `Errors`; this covers the impossible case of a
 /// stage failing without a message, without panicking.
-fn unreachable_error<T>() -> Result<T, syn::Error> {
+fn unreachable_error<T>(kind: Kind) -> Result<T, syn::Error> {
     Err(syn::Error::new(
         proc_macro2::Span::call_site(),
-        "#[ode_system] could not analyse this function",
+        format!("{} could not analyse this function", kind.attr()),
     ))
+}
+
+/// Runs every stage of `#[differentiable]` up to emission.
+pub fn analyse_loss(attr: TokenStream, item: TokenStream) -> Result<AnalysedLoss, syn::Error> {
+    let (item, options, sig, mut l) = front(Kind::Differentiable, attr, item)?;
+    let Some(&output) = l.outputs.first() else {
+        return unreachable_error(Kind::Differentiable);
+    };
+    let gradient = gradient(&mut l.graph, &l.y, &l.p, output);
+    Ok(AnalysedLoss {
+        item,
+        options,
+        sig,
+        graph: l.graph,
+        gradient,
+    })
+}
+
+/// The full expansion of `#[differentiable]`: the user's function, the type
+/// and its `Loss` impl.
+pub fn expand_loss(attr: TokenStream, item: TokenStream) -> TokenStream {
+    match analyse_loss(attr, item.clone()) {
+        Ok(a) => emit_loss(&a),
+        Err(e) => crate::fallback::expand(item, &e),
+    }
+}
+
+/// Emits an analysed loss.
+pub fn emit_loss(a: &AnalysedLoss) -> TokenStream {
+    let item = &a.item;
+    let vis = &item.vis;
+    let fn_name = &item.sig.ident;
+    let name = a
+        .options
+        .name
+        .clone()
+        .unwrap_or_else(|| camel_case(fn_name));
+    let krate = &a.options.krate;
+    let fty = a.sig.float.tokens();
+    let (n, np) = (a.sig.n, a.sig.np);
+    let tg = Target {
+        krate,
+        float: a.sig.float,
+        n,
+        np,
+    };
+    let imp = loss_impl(&a.graph, &a.gradient, &name, &tg, a.sig.has_p);
+    let doc =
+        format!(" The loss [`{fn_name}`] with its gradient, generated by `#[differentiable]`.");
+    let check = if a.sig.has_p {
+        quote!(const _: fn(#fty, &[#fty; #n], &[#fty; #np]) -> #fty = #fn_name;)
+    } else {
+        quote!(const _: fn(#fty, &[#fty; #n]) -> #fty = #fn_name;)
+    };
+    quote! {
+        #item
+
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug, Default)]
+        #vis struct #name;
+
+        // Uses the function (no dead-code warning when only the type is used)
+        // and checks that its signature is the one the code above was made for.
+        #check
+
+        #imp
+    }
 }
 
 /// The full expansion: the user's function, the type and its `OdeSystem` impl.

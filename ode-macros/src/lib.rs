@@ -1,9 +1,11 @@
-//! `#[ode_system]`: symbolic differentiation of ODE vector fields at compile time.
+//! `#[ode_system]` and `#[differentiable]`: symbolic differentiation of ODE
+//! vector fields and scalar losses at compile time.
 //!
-//! The attribute reads a plain Rust function `f(t, y, p) -> y'` and emits,
+//! `#[ode_system]` reads a plain Rust function `f(t, y, p) -> y'` and emits,
 //! next to it, a zero-sized type implementing `odegrad::OdeSystem` with the
 //! Jacobians, Jacobian–vector and vector–Jacobian products of `f` as
-//! straight-line code. The stages live in their own modules, in pipeline
+//! straight-line code. `#[differentiable]` runs the same engine on a scalar
+//! loss `ℓ(t, y[, p])` and emits `odegrad::Loss`, its value and gradient. The stages live in their own modules, in pipeline
 //! order: `signature` and `parse` (syntax → model), `lower` (symbolic
 //! execution into the `ir` graph), `diff` (forward and reverse
 //! differentiation), `simplify` (applied as nodes are built) and `emit`
@@ -78,4 +80,63 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn ode_system(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(attr.into(), item.into()).into()
+}
+
+/// Differentiates a scalar loss of a saved state at compile time.
+///
+/// Put it on `fn name(t: F, y: &[F; N]) -> F` or
+/// `fn name(t: F, y: &[F; N], p: &[F; P]) -> F` (`F` is `f64` or `f32`, `N`
+/// and `P` integer literals): the loss `ℓ(tᵢ, y(tᵢ)[, p])` at one saved
+/// point of a solve. The function stays as written; next to it the macro
+/// defines `struct Name;` (CamelCase of the function name, same visibility)
+/// implementing `Loss<F, N, P>`: `value`, `grad_y`, `grad_p` and
+/// `value_and_grad`, the last computing value and gradient in one
+/// straight-line body that shares their common subexpressions. A loss
+/// without `p` implements `Loss<F, N, P>` for every `P`, with a zero
+/// parameter gradient, so it can be paired with any system.
+///
+/// The gradient of `L = Σᵢ ℓ(tᵢ, y(tᵢ), p)` through a solve needs the
+/// cotangents `∂ℓ/∂y(tᵢ)` at the saved points; `odegrad::loss::cotangents`
+/// writes them into the buffer `RecursiveCheckpointAdjoint::backward` takes
+/// and returns `(L, Σᵢ ∂ℓ/∂p)`, the loss's own parameter gradient, which is
+/// added to the adjoint's.
+///
+/// Options, the body language and the errors are those of
+/// [`macro@ode_system`]: `name = MyType`, `crate = path::to::odegrad`; `let`,
+/// `const`, arithmetic, constant indexing, unrolled `for` loops, local
+/// arrays, the elementary functions and `if`/`else` (differentiated along
+/// the branch taken). The body ends with one float expression. Anything
+/// else is a compile error pointing at the construct, all errors of the
+/// input together, with the function itself still emitted.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{differentiable, loss::cotangents, nalgebra::SVector, Loss};
+///
+/// /// Squared misfit to the data point 2 + t, weighted by p₀.
+/// #[differentiable]
+/// fn misfit(t: f64, y: &[f64; 2], p: &[f64; 1]) -> f64 {
+///     let r = y[0] - (2.0 + t);
+///     p[0] * r * r + y[1].sin()
+/// }
+///
+/// let (y, p) = (SVector::from([3.5, 0.0]), SVector::from([2.0]));
+/// let (l, g_y, g_p) = Misfit.value_and_grad(1.0, &y, &p);
+/// assert!((l - 0.5).abs() < 1e-15);
+/// assert!((g_y[0] - 2.0).abs() < 1e-15); // 2·p₀·r
+/// assert!((g_y[1] - 1.0).abs() < 1e-15); // cos 0
+/// assert!((g_p[0] - 0.25).abs() < 1e-15); // r²
+///
+/// // Cotangents at two saved points, for `backward`.
+/// let (ts, ys) = ([0.0, 1.0], [SVector::from([2.0, 0.0]), y]);
+/// let mut ys_bar = [SVector::zeros(); 2];
+/// let (total, dl_dp) = cotangents(&Misfit, &ts, &ys, &p, &mut ys_bar)?;
+/// assert!((total - 0.5).abs() < 1e-15 && (dl_dp[0] - 0.25).abs() < 1e-15);
+/// assert!(ys_bar[0][0].abs() < 1e-15 && (ys_bar[1][0] - 2.0).abs() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
+#[proc_macro_attribute]
+pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand_loss(attr.into(), item.into()).into()
 }

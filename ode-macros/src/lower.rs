@@ -16,7 +16,7 @@ mod expr;
 use crate::error::{Errors, Sp};
 use crate::ir::{Binary, Graph, NodeId, Op};
 use crate::parse::{BinOp, Block, Expr, ExprKind, Pat, Stmt};
-use crate::signature::{Float, Signature};
+use crate::signature::{Float, Output, Signature};
 
 /// The most loop iterations the body may unroll to, in total.
 const MAX_UNROLLED: usize = 1 << 20;
@@ -57,7 +57,8 @@ struct Binding {
     input: bool,
 }
 
-/// The graph of a vector field and its inputs and outputs.
+/// The graph of a vector field (or loss) and its inputs and outputs (one
+/// output for a loss).
 pub struct Lowered {
     pub graph: Graph,
     pub t: NodeId,
@@ -94,17 +95,35 @@ pub fn lower(sig: &Signature, body: &Block, end: Sp, errs: &mut Errors) -> Optio
     let before = l.errs.count();
     let result = l.block(body);
     let sp = body.tail.as_ref().map_or(end, |e| e.sp);
-    let outputs = match result {
-        Value::Array(v) if v.len() == sig.n => Some(v),
-        Value::Array(v) => {
+    let outputs = match (result, sig.output) {
+        (Value::Float(v), Output::Scalar) => Some(vec![v]),
+        (Value::Error, _) => None,
+        (Value::Unit, _) if l.errs.count() > 0 => None,
+        (other, Output::Scalar) => {
+            let hint = match other {
+                Value::Array(_) => "; a loss is one scalar: sum its terms",
+                Value::Int(_) => "; write a float literal such as `0.0`",
+                _ => "",
+            };
+            l.errs.push(
+                sp,
+                format!(
+                    "the body must end with the loss, a `{}` expression, found {}{hint}",
+                    sig.float.name(),
+                    other.describe()
+                ),
+            );
+            None
+        }
+        (Value::Array(v), Output::Array(n)) if v.len() == n => Some(v),
+        (Value::Array(v), Output::Array(_)) => {
             let s = if v.len() == 1 { "" } else { "s" };
             l.errs.push(sp, format!("the vector field returns {} value{s} but the state has N = {}; return one derivative per state", v.len(), sig.n));
             None
         }
-        Value::Error => None,
-        // A body whose end was rejected (`return …;`) has no result to report on.
-        Value::Unit if l.errs.count() > 0 => None,
-        other => {
+        // A body whose end was rejected (`return …;`) has no result to report on
+        // (`Value::Unit` with errors, above).
+        (other, Output::Array(_)) => {
             l.errs.push(sp, format!("the body must end with the derivative array `[e0, e1, …]` (or a local array holding it) of length {}, found {}", sig.n, other.describe()));
             None
         }
@@ -433,13 +452,13 @@ mod tests {
     use super::lower;
     use crate::error::{Errors, Sp};
     use crate::ir::{eval, Input};
-    use crate::signature::parse_signature;
+    use crate::signature::{parse_signature, Kind};
 
     /// Lowers a function and evaluates its outputs at `y`, `p`.
     fn run(src: &str, y: &[f64], p: &[f64]) -> Result<Vec<f64>, String> {
         let f: syn::ItemFn = syn::parse_str(src).map_err(|e| e.to_string())?;
         let mut errs = Errors::default();
-        let sig = parse_signature(&f, &mut errs).ok_or("signature")?;
+        let sig = parse_signature(Kind::OdeSystem, &f, &mut errs).ok_or("signature")?;
         let body = crate::parse::block(&f.block, &mut errs);
         let end = Sp::single(proc_macro2::Span::call_site());
         let l = lower(&sig, &body, end, &mut errs);
@@ -498,7 +517,7 @@ mod tests {
         assert!(err.contains("out of bounds"), "{err}");
         let mut errs = Errors::default();
         let f: syn::ItemFn = syn::parse_str(src).unwrap_or_else(|e| panic!("{e}"));
-        let sig = parse_signature(&f, &mut errs);
+        let sig = parse_signature(Kind::OdeSystem, &f, &mut errs);
         let body = crate::parse::block(&f.block, &mut errs);
         let end = Sp::single(proc_macro2::Span::call_site());
         if let Some(sig) = sig {

@@ -1,9 +1,12 @@
-//! The attribute's options and the vector field's signature.
+//! The attribute's options and the function's signature.
 //!
-//! `#[ode_system(name = Foo, crate = ::path)]` on
-//! `fn f(t: F, y: &[F; N], p: &[F; P]) -> [F; N]` with `F` one of `f32`,
-//! `f64` and `N`, `P` integer literals. Everything else is rejected with a
-//! message naming what is accepted.
+//! `#[ode_system(name = Foo, crate = ::path)]` on a vector field
+//! `fn f(t: F, y: &[F; N], p: &[F; P]) -> [F; N]`, and `#[differentiable]`
+//! (same options) on a loss `fn l(t: F, y: &[F; N]) -> F` or
+//! `fn l(t: F, y: &[F; N], p: &[F; P]) -> F`, with `F` one of `f32`, `f64`
+//! and `N`, `P` integer literals. Both attributes share this layer; [`Kind`]
+//! says which signature is expected and words the messages. Everything else
+//! is rejected with a message naming what is accepted.
 
 use crate::error::{Errors, Sp};
 use proc_macro2::{Ident, TokenStream};
@@ -35,6 +38,65 @@ impl Float {
     }
 }
 
+/// Which attribute is expanded: the function it applies to and its result.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// `#[ode_system]`: a vector field returning `[F; N]`.
+    OdeSystem,
+    /// `#[differentiable]`: a scalar loss returning `F`.
+    Differentiable,
+}
+
+impl Kind {
+    /// The attribute as the user writes it, for messages.
+    pub fn attr(self) -> &'static str {
+        match self {
+            Kind::OdeSystem => "#[ode_system]",
+            Kind::Differentiable => "#[differentiable]",
+        }
+    }
+
+    /// What the function is called in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::OdeSystem => "vector field",
+            Kind::Differentiable => "loss",
+        }
+    }
+
+    /// The plural of [`Kind::noun`].
+    pub fn nouns(self) -> &'static str {
+        match self {
+            Kind::OdeSystem => "vector fields",
+            Kind::Differentiable => "losses",
+        }
+    }
+
+    /// The accepted signature, for messages.
+    pub fn expected(self) -> &'static str {
+        match self {
+            Kind::OdeSystem => {
+                "expected the signature `fn name(t: f64, y: &[f64; N], p: &[f64; P]) -> [f64; N]` \
+                 (or with f32), with N and P integer literals"
+            }
+            Kind::Differentiable => {
+                "expected the signature `fn name(t: f64, y: &[f64; N]) -> f64` or \
+                 `fn name(t: f64, y: &[f64; N], p: &[f64; P]) -> f64` (or with f32), with N and P \
+                 integer literals"
+            }
+        }
+    }
+}
+
+/// What the function returns.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Output {
+    /// `[F; N]`: one value per state.
+    Array(usize),
+    /// `F`: one scalar.
+    Scalar,
+}
+
 /// The attribute's options.
 pub struct Options {
     /// `name = Foo`: the generated type's name.
@@ -44,7 +106,7 @@ pub struct Options {
 }
 
 /// Parses `name = Foo, crate = path`, recording errors for anything else.
-pub fn parse_options(attr: TokenStream, errs: &mut Errors) -> Options {
+pub fn parse_options(kind: Kind, attr: TokenStream, errs: &mut Errors) -> Options {
     let mut opts = Options {
         name: None,
         krate: quote!(::odegrad),
@@ -66,8 +128,9 @@ pub fn parse_options(attr: TokenStream, errs: &mut Errors) -> Options {
         } else {
             let shown = meta.path.to_token_stream().to_string().replace(' ', "");
             return Err(meta.error(format!(
-                "unknown #[ode_system] option `{shown}`; the options are `name = TypeName` and \
-                 `crate = path::to::odegrad`"
+                "unknown {} option `{shown}`; the options are `name = TypeName` and \
+                 `crate = path::to::odegrad`",
+                kind.attr()
             )));
         }
         Ok(())
@@ -87,17 +150,19 @@ pub struct Signature {
     pub p: Option<Ident>,
     /// Number of states.
     pub n: usize,
-    /// Number of parameters.
+    /// Number of parameters (0 when the function takes none).
     pub np: usize,
+    /// Whether the function takes a parameter argument (a loss may not).
+    pub has_p: bool,
+    /// What the function returns.
+    pub output: Output,
 }
 
-const EXPECTED: &str =
-    "expected the signature `fn name(t: f64, y: &[f64; N], p: &[f64; P]) -> [f64; N]` \
-     (or with f32), with N and P integer literals";
-
-/// Checks the signature, recording every problem.
-pub fn parse_signature(f: &ItemFn, errs: &mut Errors) -> Option<Signature> {
+/// Checks the signature of a function for `kind`, recording every problem.
+pub fn parse_signature(kind: Kind, f: &ItemFn, errs: &mut Errors) -> Option<Signature> {
     let sig = &f.sig;
+    let expected = kind.expected();
+    let (noun, attr) = (kind.noun(), kind.attr());
     let before = errs.count();
     let qualifiers: [(Option<Sp>, &str); 4] = [
         (sig.constness.as_ref().map(Sp::of), "const"),
@@ -107,23 +172,39 @@ pub fn parse_signature(f: &ItemFn, errs: &mut Errors) -> Option<Signature> {
     ];
     for (sp, what) in qualifiers {
         if let Some(sp) = sp {
-            errs.push(sp, format!("#[ode_system] cannot be applied to an `{what}` fn; the vector field must be a plain `fn`"));
+            errs.push(
+                sp,
+                format!(
+                    "{attr} cannot be applied to an `{what}` fn; the {noun} must be a plain `fn`"
+                ),
+            );
         }
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         errs.push(
             Sp::of(&sig.generics),
-            "generic vector fields are not supported; write the scalar type as `f64` or `f32`",
+            format!(
+                "generic {} are not supported; write the scalar type as `f64` or `f32`",
+                kind.nouns()
+            ),
         );
     }
     if let Some(v) = &sig.variadic {
         errs.push(Sp::of(v), "variadic arguments are not supported");
     }
-    if sig.inputs.len() != 3 {
+    let arity_ok = match kind {
+        Kind::OdeSystem => sig.inputs.len() == 3,
+        Kind::Differentiable => matches!(sig.inputs.len(), 2 | 3),
+    };
+    if !arity_ok {
+        let takes = match kind {
+            Kind::OdeSystem => "3 arguments",
+            Kind::Differentiable => "2 or 3 arguments",
+        };
         errs.push(
             Sp::of(&sig.inputs).to(Sp::single(sig.paren_token.span.close())),
             format!(
-                "the vector field takes 3 arguments, found {}; {EXPECTED}",
+                "the {noun} takes {takes}, found {}; {expected}",
                 sig.inputs.len()
             ),
         );
@@ -131,20 +212,32 @@ pub fn parse_signature(f: &ItemFn, errs: &mut Errors) -> Option<Signature> {
     }
     let args: Vec<&FnArg> = sig.inputs.iter().collect();
     let mut float = None;
-    let t = scalar_arg(args[0], &mut float, errs);
-    let (y, n) = array_arg(args[1], "y", &mut float, errs);
-    let (p, np) = array_arg(args[2], "p", &mut float, errs);
-    let ret = match &sig.output {
-        ReturnType::Default => {
+    let t = scalar_arg(kind, args[0], &mut float, errs);
+    let (y, n) = array_arg(kind, args[1], "y", &mut float, errs);
+    let (p, np) = match args.get(2) {
+        Some(arg) => array_arg(kind, arg, "p", &mut float, errs),
+        None => (Some(None), Some(0)),
+    };
+    let output = match (&sig.output, kind) {
+        (ReturnType::Default, _) => {
+            let ret = match kind {
+                Kind::OdeSystem => "[f64; N]",
+                Kind::Differentiable => "f64",
+            };
             errs.push(
                 Sp::of(&sig.ident),
-                format!("missing return type `-> [f64; N]`; {EXPECTED}"),
+                format!("missing return type `-> {ret}`; {expected}"),
             );
             None
         }
-        ReturnType::Type(_, ty) => array_type(ty, &mut float, errs).map(|n| (n, Sp::of(ty))),
+        (ReturnType::Type(_, ty), Kind::OdeSystem) => {
+            array_type(kind, ty, &mut float, errs).map(|n| (Output::Array(n), Sp::of(ty)))
+        }
+        (ReturnType::Type(_, ty), Kind::Differentiable) => {
+            loss_return(ty, &mut float, errs).map(|()| (Output::Scalar, Sp::of(ty)))
+        }
     };
-    if let (Some(n), Some((rn, sp))) = (n, ret) {
+    if let (Some(n), Some((Output::Array(rn), sp))) = (n, output) {
         if n != rn {
             errs.push(
                 sp,
@@ -162,15 +255,40 @@ pub fn parse_signature(f: &ItemFn, errs: &mut Errors) -> Option<Signature> {
         p: p.flatten(),
         n: n.unwrap_or(0),
         np: np.unwrap_or(0),
+        has_p: args.len() == 3,
+        output: output.map_or(Output::Scalar, |(o, _)| o),
     })
 }
 
+/// The result type of a loss: the scalar type, with a specific message for
+/// the mistakes a user coming from vector fields makes (an array, a tuple).
+fn loss_return(ty: &Type, float: &mut Option<Float>, errs: &mut Errors) -> Option<()> {
+    let shown = float.unwrap_or(Float::F64).name();
+    match ty {
+        Type::Array(_) | Type::Tuple(_) | Type::Slice(_) | Type::Reference(_) => {
+            errs.push(
+                Sp::of(ty),
+                format!(
+                    "a loss returns one scalar `{shown}`: `#[differentiable]` differentiates a \
+                     scalar function; sum the terms (or return a vector field with \
+                     `#[ode_system]`)"
+                ),
+            );
+            None
+        }
+        _ => scalar_type(Kind::Differentiable, ty, float, errs).map(|_| ()),
+    }
+}
+
 /// The binding of an argument: `Some(Some(ident))`, `Some(None)` for `_`.
-fn arg_pat(pat: &Pat, errs: &mut Errors) -> Option<Option<Ident>> {
+fn arg_pat(kind: Kind, pat: &Pat, errs: &mut Errors) -> Option<Option<Ident>> {
     match pat {
         Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
             if let Some(m) = &p.mutability {
-                errs.push(Sp::of(m), "arguments of a vector field cannot be `mut`");
+                errs.push(
+                    Sp::of(m),
+                    format!("arguments of a {} cannot be `mut`", kind.noun()),
+                );
             }
             Some(Some(p.ident.clone()))
         }
@@ -185,32 +303,38 @@ fn arg_pat(pat: &Pat, errs: &mut Errors) -> Option<Option<Ident>> {
     }
 }
 
-fn typed(arg: &FnArg, errs: &mut Errors) -> Option<(Option<Option<Ident>>, Type)> {
+fn typed(kind: Kind, arg: &FnArg, errs: &mut Errors) -> Option<(Option<Option<Ident>>, Type)> {
     match arg {
         FnArg::Receiver(r) => {
             errs.push(
                 Sp::of(r),
-                format!("a vector field cannot take `self`; {EXPECTED}"),
+                format!("a {} cannot take `self`; {}", kind.noun(), kind.expected()),
             );
             None
         }
-        FnArg::Typed(pt) => Some((arg_pat(&pt.pat, errs), (*pt.ty).clone())),
+        FnArg::Typed(pt) => Some((arg_pat(kind, &pt.pat, errs), (*pt.ty).clone())),
     }
 }
 
-fn scalar_arg(arg: &FnArg, float: &mut Option<Float>, errs: &mut Errors) -> Option<Option<Ident>> {
-    let (pat, ty) = typed(arg, errs)?;
-    scalar_type(&ty, float, errs)?;
+fn scalar_arg(
+    kind: Kind,
+    arg: &FnArg,
+    float: &mut Option<Float>,
+    errs: &mut Errors,
+) -> Option<Option<Ident>> {
+    let (pat, ty) = typed(kind, arg, errs)?;
+    scalar_type(kind, &ty, float, errs)?;
     pat
 }
 
 fn array_arg(
+    kind: Kind,
     arg: &FnArg,
     which: &str,
     float: &mut Option<Float>,
     errs: &mut Errors,
 ) -> (Option<Option<Ident>>, Option<usize>) {
-    let Some((pat, ty)) = typed(arg, errs) else {
+    let Some((pat, ty)) = typed(kind, arg, errs) else {
         return (None, None);
     };
     let Type::Reference(r) = &ty else {
@@ -223,7 +347,10 @@ fn array_arg(
     if let Some(m) = &r.mutability {
         errs.push(
             Sp::of(m).to(Sp::of(&r.elem)),
-            format!("`{which}` must be a shared reference `&[f64; N]`: the vector field returns its derivative and cannot modify its inputs"),
+            match kind {
+                Kind::OdeSystem => format!("`{which}` must be a shared reference `&[f64; N]`: the vector field returns its derivative and cannot modify its inputs"),
+                Kind::Differentiable => format!("`{which}` must be a shared reference `&[f64; N]`: the loss returns its value and cannot modify its inputs"),
+            },
         );
     }
     if let Some(l) = &r.lifetime {
@@ -232,18 +359,23 @@ fn array_arg(
             "explicit lifetimes are not supported here; write `&[f64; N]`",
         );
     }
-    (pat, array_type(&r.elem, float, errs))
+    (pat, array_type(kind, &r.elem, float, errs))
 }
 
-fn array_type(ty: &Type, float: &mut Option<Float>, errs: &mut Errors) -> Option<usize> {
+fn array_type(
+    kind: Kind,
+    ty: &Type,
+    float: &mut Option<Float>,
+    errs: &mut Errors,
+) -> Option<usize> {
     let Type::Array(a) = ty else {
         errs.push(
             Sp::of(ty),
-            format!("expected an array type `[f64; N]`; {EXPECTED}"),
+            format!("expected an array type `[f64; N]`; {}", kind.expected()),
         );
         return None;
     };
-    scalar_type(&a.elem, float, errs);
+    scalar_type(kind, &a.elem, float, errs);
     match &a.len {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Int(i),
@@ -268,7 +400,12 @@ fn array_type(ty: &Type, float: &mut Option<Float>, errs: &mut Errors) -> Option
     }
 }
 
-fn scalar_type(ty: &Type, float: &mut Option<Float>, errs: &mut Errors) -> Option<Float> {
+fn scalar_type(
+    kind: Kind,
+    ty: &Type,
+    float: &mut Option<Float>,
+    errs: &mut Errors,
+) -> Option<Float> {
     let found = match ty {
         Type::Path(tp) if tp.qself.is_none() && tp.path.is_ident("f64") => Some(Float::F64),
         Type::Path(tp) if tp.qself.is_none() && tp.path.is_ident("f32") => Some(Float::F32),
@@ -278,7 +415,10 @@ fn scalar_type(ty: &Type, float: &mut Option<Float>, errs: &mut Errors) -> Optio
         (None, _) => {
             errs.push(
                 Sp::of(ty),
-                "expected `f64` or `f32`: vector fields are written for one concrete float type",
+                format!(
+                    "expected `f64` or `f32`: {} are written for one concrete float type",
+                    kind.nouns()
+                ),
             );
             None
         }
@@ -317,4 +457,147 @@ pub fn camel_case(ident: &Ident) -> Ident {
         out.insert_str(0, "System");
     }
     Ident::new(&out, ident.span())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_options, parse_signature, Float, Kind, Output, Signature};
+    use crate::error::Errors;
+
+    fn sig(kind: Kind, src: &str) -> Result<Signature, String> {
+        let f: syn::ItemFn = syn::parse_str(src).map_err(|e| e.to_string())?;
+        let mut errs = Errors::default();
+        let s = parse_signature(kind, &f, &mut errs);
+        errs.finish().map_err(|e| e.to_string())?;
+        s.ok_or_else(|| "no signature and no error".to_string())
+    }
+
+    fn err(kind: Kind, src: &str) -> String {
+        match sig(kind, src) {
+            Ok(_) => panic!("accepted: {src}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn loss_without_parameters() {
+        let s = sig(
+            Kind::Differentiable,
+            "fn l(t: f64, y: &[f64; 3]) -> f64 { t }",
+        )
+        .unwrap();
+        assert_eq!(
+            (s.n, s.np, s.has_p, s.output),
+            (3, 0, false, Output::Scalar)
+        );
+        assert_eq!(s.float, Float::F64);
+        assert!(s.p.is_none());
+        assert_eq!(s.y.map(|i| i.to_string()).as_deref(), Some("y"));
+    }
+
+    #[test]
+    fn loss_with_parameters_in_f32() {
+        let src = "fn l(_: f32, state: &[f32; 2], theta: &[f32; 5]) -> f32 { 0.0 }";
+        let s = sig(Kind::Differentiable, src).unwrap();
+        assert_eq!((s.n, s.np, s.has_p, s.output), (2, 5, true, Output::Scalar));
+        assert_eq!(s.float, Float::F32);
+        assert!(s.t.is_none());
+        assert_eq!(s.p.map(|i| i.to_string()).as_deref(), Some("theta"));
+    }
+
+    #[test]
+    fn vector_field_signature_is_unchanged() {
+        let src = "fn f(t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] { *y }";
+        let s = sig(Kind::OdeSystem, src).unwrap();
+        assert_eq!(
+            (s.n, s.np, s.has_p, s.output),
+            (2, 4, true, Output::Array(2))
+        );
+        // A vector field needs its parameter argument and an array result.
+        let e = err(
+            Kind::OdeSystem,
+            "fn f(t: f64, y: &[f64; 2]) -> [f64; 2] { *y }",
+        );
+        assert!(
+            e.contains("the vector field takes 3 arguments, found 2"),
+            "{e}"
+        );
+        let e = err(
+            Kind::OdeSystem,
+            "fn f(t: f64, y: &[f64; 2], p: &[f64; 1]) -> f64 { t }",
+        );
+        assert!(e.contains("expected an array type"), "{e}");
+    }
+
+    #[test]
+    fn loss_rejections_name_the_loss() {
+        let e = err(
+            Kind::Differentiable,
+            "fn l(t: f64, y: &[f64; 2]) -> [f64; 2] { *y }",
+        );
+        assert!(e.starts_with("a loss returns one scalar `f64`"), "{e}");
+        let e = err(
+            Kind::Differentiable,
+            "fn l(t: f64, y: &[f64; 2]) -> (f64, f64) { t }",
+        );
+        assert!(e.starts_with("a loss returns one scalar"), "{e}");
+        let src = "fn l(t: f64, y: &[f64; 2], p: &[f64; 1], q: f64) -> f64 { t }";
+        let e = err(Kind::Differentiable, src);
+        assert!(
+            e.contains("the loss takes 2 or 3 arguments, found 4"),
+            "{e}"
+        );
+        let e = err(Kind::Differentiable, "fn l(t: f64, y: &[f64; 2]) { }");
+        assert!(e.starts_with("missing return type `-> f64`"), "{e}");
+        let e = err(
+            Kind::Differentiable,
+            "fn l<T>(t: f64, y: &[f64; 2]) -> f64 { t }",
+        );
+        assert!(e.starts_with("generic losses are not supported"), "{e}");
+        let e = err(
+            Kind::Differentiable,
+            "fn l(mut t: f64, y: &[f64; 2]) -> f64 { t }",
+        );
+        assert!(e.starts_with("arguments of a loss cannot be `mut`"), "{e}");
+        let e = err(
+            Kind::Differentiable,
+            "fn l(t: f64, y: &mut [f64; 2]) -> f64 { t }",
+        );
+        assert!(e.contains("the loss returns its value"), "{e}");
+        let e = err(
+            Kind::Differentiable,
+            "async fn l(t: f64, y: &[f64; 2]) -> f64 { t }",
+        );
+        assert!(
+            e.starts_with("#[differentiable] cannot be applied to an `async` fn"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn options_name_the_attribute() {
+        let mut errs = Errors::default();
+        let opts = parse_options(
+            Kind::Differentiable,
+            quote::quote!(name = Misfit),
+            &mut errs,
+        );
+        assert!(errs.finish().is_ok());
+        assert_eq!(opts.name.map(|i| i.to_string()).as_deref(), Some("Misfit"));
+        let mut errs = Errors::default();
+        parse_options(
+            Kind::Differentiable,
+            quote::quote!(nmae = Misfit),
+            &mut errs,
+        );
+        let e = errs
+            .finish()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("unknown #[differentiable] option `nmae`"),
+            "{e}"
+        );
+    }
 }

@@ -74,3 +74,37 @@ fn op_counts() {
         );
     }
 }
+
+/// Operation counts of a `#[differentiable]` loss: the value alone, the
+/// gradient alone and both together (`value_and_grad`), for BENCHMARKS.md
+/// (`cargo test -p ode-macros loss_op_counts -- --nocapture`). Checks the
+/// cheap-gradient bound and that value and gradient share work: together
+/// they cost less than apart.
+#[test]
+fn loss_op_counts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand");
+    let source = std::fs::read_to_string(dir.join("gaussian_nll.rs")).unwrap_or_default();
+    let mut item: syn::ItemFn = match syn::parse_str(&source) {
+        Ok(f) => f,
+        Err(e) => panic!("gaussian_nll: {e}"),
+    };
+    item.attrs.clear();
+    let a = match crate::expand::analyse_loss(TokenStream::new(), quote::quote!(#item)) {
+        Ok(a) => a,
+        Err(e) => panic!("gaussian_nll: {e}"),
+    };
+    let d = &a.gradient;
+    let count = |outs: &[Option<crate::ir::NodeId>]| crate::emit::op_count(&a.graph, outs);
+    let value = count(&[Some(d.value)]);
+    let grad: Vec<_> = d.y.iter().chain(&d.p).copied().collect();
+    let gradient = count(&grad);
+    let both: Vec<_> = [Some(d.value)].into_iter().chain(grad).collect();
+    let value_and_grad = count(&both);
+    println!(
+        "gaussian_nll: value {value}, gradient {gradient} ({:.2}x), value_and_grad {value_and_grad} ({:.2}x)",
+        gradient as f64 / value as f64,
+        value_and_grad as f64 / value as f64
+    );
+    assert!(value_and_grad <= 4 * value, "{value_and_grad} vs {value}");
+    assert!(value_and_grad < value + gradient, "no sharing");
+}

@@ -52,6 +52,9 @@ pub enum InvalidArgument {
     /// The solver has no error estimate, so it cannot be used with an adaptive
     /// step-size controller.
     NoErrorEstimate,
+    /// The adjoint saves only the final state (ImplicitAdjoint), but output
+    /// times were requested.
+    SaveAtNotFinal,
     /// `dt0` was given to `StepTo`, whose steps are the given times.
     Dt0WithStepTo,
     /// A Newton setting (`kappa`, `max_iters`, `jac_refresh_theta`,
@@ -159,6 +162,7 @@ impl fmt::Display for InvalidArgument {
             StepTsInvalid => "step times are not monotone or do not span [t0, t1]",
             ZeroMaxSteps => "max_steps is zero",
             NoErrorEstimate => "the solver has no error estimate for an adaptive controller",
+            SaveAtNotFinal => "this adjoint saves only the final state: request no output times",
             Dt0WithStepTo => "dt0 must be None with StepTo",
             InvalidNewtonConfig => "a Newton solver setting is out of range",
         })

@@ -1,7 +1,8 @@
 //! # ode-runtime
 //!
 //! The `#![no_std]`, allocation-free runtime of odegrad: the state algebra,
-//! the [`OdeSystem`] interface that `#[ode_system]` implements, terms, solvers,
+//! the [`OdeSystem`] interface that `#[ode_system]` implements, the [`Loss`]
+//! interface that `#[differentiable]` implements, terms, solvers,
 //! step-size controllers, saving, and the adjoint methods that differentiate a
 //! solve.
 //!
@@ -19,6 +20,7 @@ pub mod controller;
 pub mod error;
 pub mod event;
 pub mod integrate;
+pub mod loss;
 pub mod math;
 pub mod saveat;
 pub mod scalar;
@@ -33,6 +35,7 @@ pub use integrate::{
     diffeqsolve, diffeqsolve_with_event, AcceptedStep, Advance, Integrator, LoopState, Solution,
     Stats,
 };
+pub use loss::Loss;
 pub use saveat::{evaluate_dense, DenseStep, SaveAt, SaveBuffers};
 pub use scalar::Scalar;
 pub use solver::explicit::{Bosh3, Dopri5, Dopri8, Euler, Heun, Midpoint, Ralston, Tsit5};

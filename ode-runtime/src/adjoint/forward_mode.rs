@@ -2,9 +2,9 @@
 //!
 //! An adjoint is chosen by a marker value: [`Direct`] for
 //! [`super::DirectAdjoint`], [`RecursiveCheckpoint`] for
-//! [`super::RecursiveCheckpointAdjoint`] (and `Implicit` for
-//! `ImplicitAdjoint`, which implements [`ForwardMode`] through the implicit
-//! function theorem at the steady state when it lands). The generic entry
+//! [`super::RecursiveCheckpointAdjoint`], [`Implicit`] for
+//! [`super::ImplicitAdjoint`] (forward mode through the implicit function
+//! theorem at a steady state). The generic entry
 //! point [`jvp`] accepts only markers implementing [`ForwardMode`]; asking a
 //! reverse-only adjoint for a tangent is a compile error whose message names
 //! the adjoints that can. (Diffrax reports the same misuse at run time.)
@@ -23,9 +23,10 @@
 //! ```
 
 use super::tangent_step::TangentStep;
-use super::DirectAdjoint;
+use super::{DirectAdjoint, ImplicitAdjoint};
 use crate::controller::StepSizeController;
-use crate::{Error, JacobianTerm, JvpTerm, Scalar, Stats};
+use crate::event::Event;
+use crate::{Error, InvalidArgument, JacobianTerm, JvpTerm, Scalar, Solver, Stats};
 use nalgebra::SVector;
 
 /// A tangent direction of a solve's inputs, the forward-mode mirror of
@@ -60,6 +61,14 @@ pub struct Direct;
 /// Chooses [`super::RecursiveCheckpointAdjoint`]: reverse mode only.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RecursiveCheckpoint;
+
+/// Chooses [`super::ImplicitAdjoint`] with the event that ends the solve at
+/// its steady state (usually [`crate::event::steady_state_event`]): forward
+/// and reverse mode. Only the final state is saved, so `ts` must be empty;
+/// the tangent does not depend on `y0`, `t0` or `t1` (a steady state forgets
+/// them), only on the parameters: `ẏ* = −J_y⁻¹ J_p ṗ`.
+#[derive(Clone, Copy, Debug)]
+pub struct Implicit<E>(pub E);
 
 /// Adjoints that compute tangents (forward mode) of a solve with term `Tm`,
 /// solver `S` and controller `C`.
@@ -152,4 +161,42 @@ where
     adjoint.jvp(
         term, solver, controller, t0, t1, dt0, y0, seed, ts, ys, ys_dot, max_steps,
     )
+}
+
+impl<T, const N: usize, Tm, S, C, E> ForwardMode<T, N, Tm, S, C> for Implicit<E>
+where
+    T: Scalar,
+    Tm: JvpTerm<T, SVector<T, N>> + JacobianTerm<T, N>,
+    S: Solver<T, SVector<T, N>, Tm>,
+    C: StepSizeController<T, SVector<T, N>>,
+    E: Event<T, SVector<T, N>, Tm>,
+{
+    #[allow(clippy::too_many_arguments)]
+    fn jvp(
+        &self,
+        term: &Tm,
+        solver: &S,
+        controller: &C,
+        t0: T,
+        t1: T,
+        dt0: Option<T>,
+        y0: SVector<T, N>,
+        seed: &Tangent<T, SVector<T, N>, Tm::Params>,
+        ts: &[T],
+        _ys: &mut [SVector<T, N>],
+        _ys_dot: &mut [SVector<T, N>],
+        max_steps: usize,
+    ) -> Result<JvpOutput<SVector<T, N>>, Error> {
+        if !ts.is_empty() {
+            return Err(InvalidArgument::SaveAtNotFinal.into());
+        }
+        let adjoint = ImplicitAdjoint::forward(
+            term, solver, controller, t0, t1, dt0, y0, &self.0, max_steps,
+        )?;
+        Ok(JvpOutput {
+            y1: *adjoint.y1(),
+            y1_dot: adjoint.jvp(&seed.params)?,
+            stats: adjoint.stats(),
+        })
+    }
 }

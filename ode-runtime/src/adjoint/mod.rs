@@ -37,7 +37,9 @@ pub mod tangent_field;
 pub mod tangent_step;
 
 pub use direct::DirectAdjoint;
-pub use forward_mode::{jvp, Direct, ForwardMode, JvpOutput, RecursiveCheckpoint, Tangent};
+pub use forward_mode::{
+    jvp, Direct, ForwardMode, Implicit, JvpOutput, RecursiveCheckpoint, Tangent,
+};
 pub use tangent_field::{JvpField, Sensitivity, SensitivityField, TangentField};
 pub use tangent_step::TangentStep;
 

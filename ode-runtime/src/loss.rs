@@ -1,0 +1,143 @@
+//! Scalar losses of a saved trajectory and their gradients.
+//!
+//! A gradient entry point such as
+//! [`RecursiveCheckpointAdjoint::backward`](crate::adjoint::RecursiveCheckpointAdjoint::backward)
+//! takes the cotangents `∂L/∂y(tᵢ)` of a loss at the saved points. For the
+//! common loss `L = Σᵢ ℓ(tᵢ, y(tᵢ), p)` those are the gradients of the
+//! per-point loss `ℓ`, which `#[differentiable]` generates from a plain Rust
+//! function as the [`Loss`] trait. [`cotangents`] turns a [`Loss`] and the
+//! saved outputs into that cotangent buffer, together with the summed loss and
+//! its explicit parameter gradient `Σᵢ ∂ℓ/∂p`, which the caller adds to the
+//! adjoint's parameter gradient (the adjoint only sees `p` through the ODE).
+
+use crate::error::Error;
+use crate::scalar::Scalar;
+use nalgebra::SVector;
+
+/// A per-saved-point loss `ℓ(t, y, p)` with its gradients.
+///
+/// `#[differentiable]` implements it for a function
+/// `fn(t, y: &[F; N], p: &[F; P]) -> F`, or for `fn(t, y: &[F; N]) -> F` for
+/// every `P` (the loss ignores the parameters; its `grad_p` is zero), so one
+/// loss serves systems with any number of parameters.
+///
+/// # Examples
+///
+/// ```
+/// use ode_runtime::{loss::Loss, nalgebra::SVector};
+///
+/// /// ℓ = y₀² + p₀·y₁, written by hand.
+/// struct Misfit;
+/// impl Loss<f64, 2, 1> for Misfit {
+///     fn value(&self, _t: f64, y: &SVector<f64, 2>, p: &SVector<f64, 1>) -> f64 {
+///         y[0] * y[0] + p[0] * y[1]
+///     }
+///     fn value_and_grad(
+///         &self,
+///         t: f64,
+///         y: &SVector<f64, 2>,
+///         p: &SVector<f64, 1>,
+///     ) -> (f64, SVector<f64, 2>, SVector<f64, 1>) {
+///         let g_y = SVector::from([2.0 * y[0], p[0]]);
+///         (self.value(t, y, p), g_y, SVector::from([y[1]]))
+///     }
+/// }
+///
+/// let (y, p) = (SVector::from([3.0, 2.0]), SVector::from([0.5]));
+/// assert!((Misfit.value(0.0, &y, &p) - 10.0).abs() < 1e-15);
+/// assert!((Misfit.grad_y(0.0, &y, &p)[0] - 6.0).abs() < 1e-15);
+/// assert!((Misfit.grad_p(0.0, &y, &p)[0] - 2.0).abs() < 1e-15);
+/// ```
+pub trait Loss<T: Scalar, const N: usize, const P: usize> {
+    /// `ℓ(t, y, p)`.
+    fn value(&self, t: T, y: &SVector<T, N>, p: &SVector<T, P>) -> T;
+
+    /// `(ℓ, ∂ℓ/∂y, ∂ℓ/∂p)`, sharing the work between value and gradient.
+    fn value_and_grad(
+        &self,
+        t: T,
+        y: &SVector<T, N>,
+        p: &SVector<T, P>,
+    ) -> (T, SVector<T, N>, SVector<T, P>);
+
+    /// `∂ℓ/∂y`. Generated implementations compute only what it needs.
+    fn grad_y(&self, t: T, y: &SVector<T, N>, p: &SVector<T, P>) -> SVector<T, N> {
+        self.value_and_grad(t, y, p).1
+    }
+
+    /// `∂ℓ/∂p`. Generated implementations compute only what it needs.
+    fn grad_p(&self, t: T, y: &SVector<T, N>, p: &SVector<T, P>) -> SVector<T, P> {
+        self.value_and_grad(t, y, p).2
+    }
+}
+
+/// The loss `L = Σᵢ ℓ(tᵢ, ysᵢ, p)` of saved outputs and what a gradient
+/// entry point needs from it.
+///
+/// Writes `∂L/∂ysᵢ = ∂ℓ/∂y(tᵢ, ysᵢ, p)` into `ys_bar[i]` for every saved
+/// time (the `ys_bar` of `backward`; entries past `ts.len()` are left as they
+/// are) and returns `(L, Σᵢ ∂ℓ/∂p)`. The second part is the loss's explicit
+/// dependence on the parameters: add it to the adjoint's parameter gradient.
+/// Nothing allocates.
+///
+/// # Errors
+///
+/// [`Error::SaveBufferTooSmall`] if `ys` or `ys_bar` is shorter than `ts`.
+///
+/// # Examples
+///
+/// ```
+/// use ode_runtime::{loss::{cotangents, Loss}, nalgebra::SVector};
+///
+/// /// ℓ = Σⱼ yⱼ².
+/// struct SumOfSquares;
+/// impl Loss<f64, 2, 0> for SumOfSquares {
+///     fn value(&self, _t: f64, y: &SVector<f64, 2>, _p: &SVector<f64, 0>) -> f64 {
+///         y.norm_squared()
+///     }
+///     fn value_and_grad(
+///         &self,
+///         t: f64,
+///         y: &SVector<f64, 2>,
+///         p: &SVector<f64, 0>,
+///     ) -> (f64, SVector<f64, 2>, SVector<f64, 0>) {
+///         (self.value(t, y, p), 2.0 * y, SVector::zeros())
+///     }
+/// }
+///
+/// let ts = [0.0, 1.0];
+/// let ys = [SVector::from([1.0, 2.0]), SVector::from([3.0, 0.0])];
+/// let mut ys_bar = [SVector::zeros(); 2];
+/// let (l, _) = cotangents(&SumOfSquares, &ts, &ys, &SVector::zeros(), &mut ys_bar)?;
+/// assert!((l - 14.0).abs() < 1e-15);
+/// assert!((ys_bar[1][0] - 6.0).abs() < 1e-15);
+/// # Ok::<(), ode_runtime::Error>(())
+/// ```
+pub fn cotangents<T, L, const N: usize, const P: usize>(
+    loss: &L,
+    ts: &[T],
+    ys: &[SVector<T, N>],
+    params: &SVector<T, P>,
+    ys_bar: &mut [SVector<T, N>],
+) -> Result<(T, SVector<T, P>), Error>
+where
+    T: Scalar,
+    L: Loss<T, N, P> + ?Sized,
+{
+    let short = ys.len().min(ys_bar.len());
+    if short < ts.len() {
+        return Err(Error::SaveBufferTooSmall {
+            needed: ts.len(),
+            capacity: short,
+        });
+    }
+    let mut total = T::zero();
+    let mut grad_p = SVector::<T, P>::zeros();
+    for ((&t, y), y_bar) in ts.iter().zip(ys).zip(ys_bar.iter_mut()) {
+        let (l, g_y, g_p) = loss.value_and_grad(t, y, params);
+        total += l;
+        grad_p += g_p;
+        *y_bar = g_y;
+    }
+    Ok((total, grad_p))
+}

@@ -1,0 +1,8 @@
+use odegrad::differentiable;
+
+#[differentiable]
+fn loss<T>(_t: f64, y: &[f64; 2]) -> f64 {
+    y[0] * y[0]
+}
+
+fn main() {}
