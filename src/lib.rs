@@ -22,3 +22,9 @@ pub use ode_runtime::*;
 /// parallel without locks.
 #[cfg(feature = "ensemble")]
 pub use rayon;
+
+/// The README's code blocks, compiled and run as doctests so the tour a
+/// newcomer copies stays correct.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

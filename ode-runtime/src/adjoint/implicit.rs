@@ -3,9 +3,9 @@
 //!
 //! At a steady state `f(y*, p) = 0`. Differentiating that identity gives
 //! `J_y dy* + J_p dp = 0`, so the tangent of the steady state along a
-//! parameter direction `ṗ` is `ẏ* = −J_y⁻¹ J_p ṗ` (forward mode, [`Self::jvp`])
+//! parameter direction `ṗ` is `ẏ* = −J_y⁻¹ J_p ṗ` (forward mode, [`ImplicitAdjoint::jvp`])
 //! and the gradient of a loss `L(y*)` is `λᵀ J_p` with `J_yᵀ λ = −∂L/∂y*`
-//! (reverse mode, [`Self::backward`]) — the adjoint of the steady-state
+//! (reverse mode, [`ImplicitAdjoint::backward`]) — the adjoint of the steady-state
 //! equation (Griewank and Walther, *Evaluating Derivatives*, 2nd ed., §15.1;
 //! Christianson, "Reverse accumulation and attractive fixed points",
 //! Optimization Methods and Software 3, 1994). One LU factorisation of the
