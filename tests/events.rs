@@ -93,25 +93,39 @@ fn impact_time_matches_the_closed_form() {
 }
 
 /// The gradient of a loss `w_t t* + w_v v(t*)` with respect to `(k, h0)` by
-/// RecursiveCheckpointAdjoint.
+/// RecursiveCheckpointAdjoint with Tsit5.
 fn impact_gradient(h0: f64, k: f64, w_t: f64, w_v: f64) -> [f64; 2] {
+    impact_gradient_with(&Tsit5, &pid(), h0, k, w_t, w_v)
+}
+
+/// [`impact_gradient`] through any solver with a step adjoint.
+fn impact_gradient_with<S>(
+    solver: &S,
+    controller: &PidController<'static, f64>,
+    h0: f64,
+    k: f64,
+    w_t: f64,
+    w_v: f64,
+) -> [f64; 2]
+where
+    S: for<'a> odegrad::adjoint::SolverVjp<f64, V2, OdeTerm<'a, FallingBall, f64, 2, 1>>,
+{
     let term = OdeTerm::new(&FallingBall, SVector::from([k]));
     let event = FloatEvent::new(impact())
         .with_direction(Direction::Down)
         .with_gradient(|_t: f64, _y: &V2| (0.0, V2::new(1.0, 0.0)));
-    let controller = pid();
     let mut slots = [Slot::EMPTY; 64];
     let adjoint = RecursiveCheckpointAdjoint::forward_with_event(
         &term,
-        &Tsit5,
-        &controller,
+        solver,
+        controller,
         0.0,
         f64::INFINITY,
         Some(0.01),
         V2::new(h0, 0.0),
         &[],
         &mut [],
-        10_000,
+        100_000,
         &mut slots,
         &event,
     )
@@ -434,46 +448,22 @@ fn events_are_located_backwards_in_time_too() {
 /// as every other output, so it holds for ESDIRK and Rosenbrock steps too.
 #[test]
 fn impact_time_gradient_through_implicit_solvers() {
-    fn gradient<S>(solver: &S, h0: f64, k: f64) -> [f64; 2]
-    where
-        S: for<'a> odegrad::adjoint::SolverVjp<f64, V2, OdeTerm<'a, FallingBall, f64, 2, 1>>,
-    {
-        let term = OdeTerm::new(&FallingBall, SVector::from([k]));
-        let event = FloatEvent::new(impact())
-            .with_direction(Direction::Down)
-            .with_gradient(|_t: f64, _y: &V2| (0.0, V2::new(1.0, 0.0)));
-        let controller = PidController::new(1e-10, 1e-10).unwrap();
-        let mut slots = [Slot::EMPTY; 64];
-        let adjoint = RecursiveCheckpointAdjoint::forward_with_event(
-            &term,
-            solver,
-            &controller,
-            0.0,
-            f64::INFINITY,
-            Some(0.01),
-            V2::new(h0, 0.0),
-            &[],
-            &mut [],
-            100_000,
-            &mut slots,
-            &event,
-        )
-        .unwrap();
-        assert!(adjoint.event().is_some());
-        let g = adjoint
-            .backward_with_event_time(&[], &V2::zeros(), 1.0)
-            .unwrap();
-        [g.params[0], g.y0[0]]
-    }
     let (h0, k) = (10.0, 0.5);
     let t = impact_time(h0, k);
     let v = velocity(k, t);
     let dh_dk = (height(h0, k + 1e-6, t) - height(h0, k - 1e-6, t)) / 2e-6;
     let exact = [-dh_dk / v, -1.0 / v];
+    let controller = PidController::new(1e-10, 1e-10).unwrap();
     let kvaerno = odegrad::Kvaerno5::new(1e-10, 1e-10).unwrap();
     for (name, g) in [
-        ("Kvaerno5", gradient(&kvaerno, h0, k)),
-        ("Rodas5P", gradient(&odegrad::Rodas5P, h0, k)),
+        (
+            "Kvaerno5",
+            impact_gradient_with(&kvaerno, &controller, h0, k, 1.0, 0.0),
+        ),
+        (
+            "Rodas5P",
+            impact_gradient_with(&odegrad::Rodas5P, &controller, h0, k, 1.0, 0.0),
+        ),
     ] {
         for (a, b) in g.iter().zip(exact) {
             assert!((a - b).abs() < 1e-6 * b.abs(), "{name}: {a} vs {b}");
