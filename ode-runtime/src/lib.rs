@@ -32,11 +32,11 @@ pub mod term;
 pub use controller::{ConstantStepSize, PidController, StepSizeController, StepTo};
 pub use error::{Error, InvalidArgument};
 pub use integrate::{
-    diffeqsolve, diffeqsolve_with_event, AcceptedStep, Advance, Integrator, LoopState, Solution,
-    Stats,
+    AcceptedStep, Advance, Integrator, LoopState, Solution, Stats, diffeqsolve,
+    diffeqsolve_with_event,
 };
 pub use loss::Loss;
-pub use saveat::{evaluate_dense, DenseStep, SaveAt, SaveBuffers};
+pub use saveat::{DenseStep, SaveAt, SaveBuffers, evaluate_dense};
 pub use scalar::Scalar;
 pub use solver::explicit::{Bosh3, Dopri5, Dopri8, Euler, Heun, Midpoint, Ralston, Tsit5};
 pub use solver::implicit::{ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5, NewtonConfig};

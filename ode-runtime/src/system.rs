@@ -72,11 +72,11 @@ pub trait OdeSystem<T: Scalar, const N: usize, const P: usize> {
 
     /// `J_y · v`, the derivative of `f` along `v` in the state.
     fn jvp_y(&self, t: T, y: &SVector<T, N>, p: &SVector<T, P>, v: &SVector<T, N>)
-        -> SVector<T, N>;
+    -> SVector<T, N>;
 
     /// `J_p · v`, the derivative of `f` along `v` in the parameters.
     fn jvp_p(&self, t: T, y: &SVector<T, N>, p: &SVector<T, P>, v: &SVector<T, P>)
-        -> SVector<T, N>;
+    -> SVector<T, N>;
 
     /// `(wᵀ J_y, wᵀ J_p)`, the vector–Jacobian products for state and parameters.
     fn vjp(

@@ -238,11 +238,7 @@ pub struct BacksolveAdjoint<'a, T, Y, Tm, S, C> {
 
 /// `+1` if the solve runs forward in time, `−1` if backward.
 pub(crate) fn direction<T: Scalar>(t0: T, t1: T) -> T {
-    if t1 >= t0 {
-        T::one()
-    } else {
-        -T::one()
-    }
+    if t1 >= t0 { T::one() } else { -T::one() }
 }
 
 /// Checks that `ts` is monotone and inside `[t0, t1]`.
@@ -328,7 +324,7 @@ where
         let mut forward_max_abs = y0.max_abs();
         let mut outputs = ts.iter().zip(ys.iter_mut()).peekable();
         // Requested times equal to t0 are y0 itself.
-        while let Some((_, y)) = outputs.next_if(|(&t, _)| !((t - t0) * dir > T::zero())) {
+        while let Some((_, y)) = outputs.next_if(|&(&t, _)| !((t - t0) * dir > T::zero())) {
             *y = y0;
         }
         while !it.is_done() {
@@ -337,7 +333,7 @@ where
                 Advance::Rejected { .. } | Advance::Finished => continue,
             };
             forward_max_abs = forward_max_abs.max(step.y1.max_abs());
-            while let Some((&t, y)) = outputs.next_if(|(&t, _)| !((t - step.t1) * dir > T::zero()))
+            while let Some((&t, y)) = outputs.next_if(|&(&t, _)| !((t - step.t1) * dir > T::zero()))
             {
                 *y = solver.interpolate(step.t0, step.t1, &step.y0, &step.y1, &step.dense, t);
             }
@@ -492,10 +488,10 @@ where
             }
             // The next stop backwards: an output, an anchor, or t0.
             let mut next = t0;
-            if let Some(&t) = pending.checked_sub(1).and_then(|m| ts.get(m)) {
-                if (t - next) * dir > T::zero() {
-                    next = t;
-                }
+            if let Some(&t) = pending.checked_sub(1).and_then(|m| ts.get(m))
+                && (t - next) * dir > T::zero()
+            {
+                next = t;
             }
             while let Some(anchor) = anchors_left
                 .checked_sub(1)
@@ -561,11 +557,10 @@ where
             if let Some(anchor) = anchors_left
                 .checked_sub(1)
                 .and_then(|k| self.anchors.get(k))
+                && anchor.t == tc
             {
-                if anchor.t == tc {
-                    Self::reanchor(&mut state.0, &anchor.y, max_mismatch, tc)?;
-                    anchors_left -= 1;
-                }
+                Self::reanchor(&mut state.0, &anchor.y, max_mismatch, tc)?;
+                anchors_left -= 1;
             }
         }
         // The backward y ends near y0; the gradient is taken at y0 itself.

@@ -36,7 +36,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::backsolve::{
-    add_stats, as_divergence, direction, validate_ts, BacksolveConfig, BacksolveStats,
+    BacksolveConfig, BacksolveStats, add_stats, as_divergence, direction, validate_ts,
 };
 use super::recursive_checkpoint::Gradient;
 use crate::controller::StepSizeController;
@@ -264,7 +264,7 @@ where
         let dir = direction(t0, t1);
         let mut n = 0usize;
         let mut outputs = ts.iter().zip(ys.iter_mut()).peekable();
-        while let Some((_, y)) = outputs.next_if(|(&t, _)| !((t - t0) * dir > T::zero())) {
+        while let Some((_, y)) = outputs.next_if(|&(&t, _)| !((t - t0) * dir > T::zero())) {
             *y = y0;
         }
         while !it.is_done() {
@@ -272,7 +272,7 @@ where
                 Advance::Accepted(step) => step,
                 Advance::Rejected { .. } | Advance::Finished => continue,
             };
-            while let Some((&t, y)) = outputs.next_if(|(&t, _)| !((t - step.t1) * dir > T::zero()))
+            while let Some((&t, y)) = outputs.next_if(|&(&t, _)| !((t - step.t1) * dir > T::zero()))
             {
                 *y = solver.interpolate(step.t0, step.t1, &step.y0, &step.y1, &step.dense, t);
             }
@@ -414,10 +414,10 @@ where
                 break;
             }
             let mut next = t0;
-            if let Some(&t) = pending.checked_sub(1).and_then(|m| ts.get(m)) {
-                if (t - next) * dir > T::zero() {
-                    next = t;
-                }
+            if let Some(&t) = pending.checked_sub(1).and_then(|m| ts.get(m))
+                && (t - next) * dir > T::zero()
+            {
+                next = t;
             }
             let budget = config
                 .max_steps

@@ -147,12 +147,12 @@ where
         })?;
         let dir = direction(t0, t1);
         let mut outputs = ts.iter().zip(ys.iter_mut()).peekable();
-        while let Some((_, y)) = outputs.next_if(|(&t, _)| !((t - t0) * dir > T::zero())) {
+        while let Some((_, y)) = outputs.next_if(|&(&t, _)| !((t - t0) * dir > T::zero())) {
             *y = y0;
         }
         while !it.is_done() {
             let step = next_accepted(&mut it)?;
-            while let Some((&t, y)) = outputs.next_if(|(&t, _)| !((t - step.t1) * dir > T::zero()))
+            while let Some((&t, y)) = outputs.next_if(|&(&t, _)| !((t - step.t1) * dir > T::zero()))
             {
                 *y = solver.interpolate(step.t0, step.t1, &step.y0, &step.y1, &step.dense, t);
             }

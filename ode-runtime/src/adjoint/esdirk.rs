@@ -33,8 +33,8 @@
 use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjp, StepVjpResult, StepVjpWork};
 use crate::solver::implicit::esdirk::esdirk_step;
 use crate::solver::implicit::{
-    EsdirkTableau, ImplicitEuler, ImplicitState, Kvaerno3, Kvaerno4, Kvaerno5, NewtonConfig,
-    IMPLICIT_EULER, KVAERNO3, KVAERNO4, KVAERNO5,
+    EsdirkTableau, IMPLICIT_EULER, ImplicitEuler, ImplicitState, KVAERNO3, KVAERNO4, KVAERNO5,
+    Kvaerno3, Kvaerno4, Kvaerno5, NewtonConfig,
 };
 use crate::solver::lu::StaticLu;
 use crate::{Error, JacobianTerm, Scalar, State, StepStatus, VjpTerm};
@@ -187,7 +187,7 @@ where
 }
 
 macro_rules! esdirk_vjp {
-    ($name:ident, $tableau:expr, $extension:expr) => {
+    ($name:ident, $tableau:expr_2021, $extension:expr_2021) => {
         impl<T, const N: usize, Tm> SolverVjp<T, SVector<T, N>, Tm> for $name<T>
         where
             T: Scalar,

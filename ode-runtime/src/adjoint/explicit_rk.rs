@@ -32,8 +32,8 @@
 pub use super::solver_vjp::StepVjp;
 use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjpResult, StepVjpWork};
 use crate::solver::explicit::{
-    erk_step, Bosh3, Dopri5, Dopri8, Euler, ExplicitRungeKutta, Heun, Midpoint, Ralston, RkStages,
-    Tsit5,
+    Bosh3, Dopri5, Dopri8, Euler, ExplicitRungeKutta, Heun, Midpoint, Ralston, RkStages, Tsit5,
+    erk_step,
 };
 use crate::solver::tableau::ButcherTableau;
 use crate::{Scalar, State, VjpTerm};

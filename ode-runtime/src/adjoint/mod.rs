@@ -43,7 +43,7 @@ pub mod tangent_step;
 
 pub use direct::DirectAdjoint;
 pub use forward_mode::{
-    jvp, Direct, ForwardMode, Implicit, JvpOutput, RecursiveCheckpoint, Tangent,
+    Direct, ForwardMode, Implicit, JvpOutput, RecursiveCheckpoint, Tangent, jvp,
 };
 pub use tangent_field::{JvpField, Sensitivity, SensitivityField, TangentField};
 pub use tangent_step::TangentStep;

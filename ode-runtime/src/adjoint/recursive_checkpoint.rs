@@ -221,11 +221,7 @@ pub struct EventEnd<T, Y> {
 
 /// `+1` if the solve runs forward in time, `−1` if backward.
 pub(super) fn direction<T: Scalar>(t0: T, t1: T) -> T {
-    if t1 >= t0 {
-        T::one()
-    } else {
-        -T::one()
-    }
+    if t1 >= t0 { T::one() } else { -T::one() }
 }
 
 /// Checks that `ts` is monotone and inside `[t0, t1]`.
@@ -261,7 +257,7 @@ where
             Advance::Finished => {
                 return Err(Error::NonFiniteState {
                     t: it.state().t.to_f64(),
-                })
+                });
             }
         }
     }
@@ -393,7 +389,7 @@ where
         let dir = direction(t0, t1);
         let mut outputs = ts.iter().zip(ys.iter_mut()).peekable();
         // Requested times equal to t0 are y0 itself.
-        while let Some((_, y)) = outputs.next_if(|(&t, _)| !((t - t0) * dir > T::zero())) {
+        while let Some((_, y)) = outputs.next_if(|&(&t, _)| !((t - t0) * dir > T::zero())) {
             *y = y0;
         }
         let mut previous_step_end = t0;
@@ -419,7 +415,7 @@ where
                 _ => None,
             };
             let t_end = hit.as_ref().map_or(step.t1, |h| h.t);
-            while let Some((&t, y)) = outputs.next_if(|(&t, _)| !((t - t_end) * dir > T::zero())) {
+            while let Some((&t, y)) = outputs.next_if(|&(&t, _)| !((t - t_end) * dir > T::zero())) {
                 *y = solver.interpolate(step.t0, step.t1, &step.y0, &step.y1, &step.dense, t);
             }
             if hit.is_some() {

@@ -25,7 +25,7 @@
 //! Atmospheric Environment 37 (2003), for Rosenbrock discrete adjoints.
 
 use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjp, StepVjpResult, StepVjpWork};
-use crate::solver::rosenbrock::{rosenbrock_step, Rodas5P, RosenbrockTableau, RODAS5P};
+use crate::solver::rosenbrock::{RODAS5P, Rodas5P, RosenbrockTableau, rosenbrock_step};
 use crate::{Error, Scalar, SecondOrderTerm, State, StepStatus};
 use nalgebra::SVector;
 

@@ -36,7 +36,7 @@
 use super::explicit_rk::dense_weight_derivatives;
 use super::tangent_field::TangentField;
 use crate::integrate::AcceptedStepOf;
-use crate::solver::explicit::{erk_dense_weights, ExplicitRungeKutta, RkStages};
+use crate::solver::explicit::{ExplicitRungeKutta, RkStages, erk_dense_weights};
 use crate::solver::implicit::EsdirkTableau;
 use crate::solver::lu::StaticLu;
 use crate::solver::tableau::ButcherTableau;

@@ -5,7 +5,7 @@
 //! clipped to `t1` as in Diffrax). Every computed step is accepted; a step
 //! that could not be computed ends the solve with an error.
 
-use super::{clip_to_end, ControllerInit, Decision, StepAttempt, StepSizeController};
+use super::{ControllerInit, Decision, StepAttempt, StepSizeController, clip_to_end};
 use crate::{Error, InvalidArgument, Scalar, State, Term};
 
 /// Steps of a fixed size `dt0` (Diffrax's `ConstantStepSize`).

@@ -151,11 +151,7 @@ pub trait StepSizeController<T: Scalar, Y: State<T>> {
 /// `+1` forwards in time, `−1` backwards.
 #[inline(always)]
 pub(crate) fn direction<T: Scalar>(t0: T, t1: T) -> T {
-    if t1 >= t0 {
-        T::one()
-    } else {
-        -T::one()
-    }
+    if t1 >= t0 { T::one() } else { -T::one() }
 }
 
 /// Snaps a proposed step end that lies beyond, or within a whisker of, the end

@@ -24,8 +24,8 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::{
-    clip_to_end, direction, select_initial_step, ControllerInit, Decision, ErrorNorm, RmsNorm,
-    StepAttempt, StepSizeController,
+    ControllerInit, Decision, ErrorNorm, RmsNorm, StepAttempt, StepSizeController, clip_to_end,
+    direction, select_initial_step,
 };
 use crate::{Error, InvalidArgument, Scalar, State, Term};
 
@@ -141,10 +141,10 @@ impl<'a, T: Scalar, N> PidController<'a, T, N> {
         if self.rtol == T::zero() && self.atol == T::zero() {
             return Err(ZeroTolerances.into());
         }
-        if let Some(dtmax) = self.dtmax {
-            if !(dtmax > T::zero()) {
-                return Err(InvalidDtmax.into());
-            }
+        if let Some(dtmax) = self.dtmax
+            && !(dtmax > T::zero())
+        {
+            return Err(InvalidDtmax.into());
         }
         if let Some(dtmin) = self.dtmin {
             let above_max = self.dtmax.is_some_and(|m| dtmin > m);

@@ -4,7 +4,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::integrator::{Advance, Integrator, Stats};
-use crate::controller::{direction, StepSizeController};
+use crate::controller::{StepSizeController, direction};
 use crate::event::{Event, EventLocator, NoEvent};
 use crate::saveat::{DenseStep, SaveAt, SaveBuffers, Saver};
 use crate::{Error, InvalidArgument, Scalar, Solver, State, Term};

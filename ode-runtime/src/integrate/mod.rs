@@ -12,8 +12,8 @@
 mod diffeqsolve;
 mod integrator;
 
-pub use diffeqsolve::{diffeqsolve, diffeqsolve_with_event, Solution};
+pub use diffeqsolve::{Solution, diffeqsolve, diffeqsolve_with_event};
 pub use integrator::{
-    AcceptedStep, AcceptedStepOf, Advance, Integrator, LoopState, LoopStateOf, Stats,
-    MAX_CONSECUTIVE_FAILURES,
+    AcceptedStep, AcceptedStepOf, Advance, Integrator, LoopState, LoopStateOf,
+    MAX_CONSECUTIVE_FAILURES, Stats,
 };

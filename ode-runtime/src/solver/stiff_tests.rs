@@ -7,11 +7,11 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::implicit::{
-    EsdirkTableau, ImplicitEuler, ImplicitState, Kvaerno3, Kvaerno4, Kvaerno5, NewtonConfig,
-    IMPLICIT_EULER, KVAERNO3, KVAERNO4, KVAERNO5,
+    EsdirkTableau, IMPLICIT_EULER, ImplicitEuler, ImplicitState, KVAERNO3, KVAERNO4, KVAERNO5,
+    Kvaerno3, Kvaerno4, Kvaerno5, NewtonConfig,
 };
 use super::order_conditions::{certified_order, invert_lower, mat_mul, row_times};
-use super::rosenbrock::{Rodas5P, RosenbrockTableau, RODAS5P};
+use super::rosenbrock::{RODAS5P, Rodas5P, RosenbrockTableau};
 use crate::{JacobianTerm, Solver, StepStatus, StepWork, Term};
 use nalgebra::{SMatrix, SVector};
 

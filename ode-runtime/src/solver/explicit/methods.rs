@@ -1,9 +1,9 @@
 //! The explicit solvers by their Diffrax names, each a unit struct over its
 //! tableau in [`crate::solver::tableau`].
 
-use super::{erk_init, erk_interpolate, erk_step, ExplicitRungeKutta, RkStages};
+use super::{ExplicitRungeKutta, RkStages, erk_init, erk_interpolate, erk_step};
 use crate::solver::tableau::{
-    ButcherTableau, BOSH3, DOPRI5, DOPRI8, EULER, HEUN, MIDPOINT, RALSTON, TSIT5,
+    BOSH3, ButcherTableau, DOPRI5, DOPRI8, EULER, HEUN, MIDPOINT, RALSTON, TSIT5,
 };
 use crate::solver::{StepOutput, StepWork};
 use crate::{Scalar, Solver, State, Term};

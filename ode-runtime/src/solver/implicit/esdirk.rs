@@ -11,7 +11,7 @@
 //! (`devdocs/predictor_dirk.md`).
 
 use super::newton::{
-    iteration_matrix, refresh_jacobian, solve_stage, ImplicitState, Monitor, NewtonConfig,
+    ImplicitState, Monitor, NewtonConfig, iteration_matrix, refresh_jacobian, solve_stage,
 };
 use crate::{JacobianTerm, Scalar, State, StepOutput, StepStatus, StepWork};
 use nalgebra::SVector;
@@ -182,10 +182,10 @@ where
     for (j, kj) in k.iter().enumerate() {
         y_error += kj * (h * <T as Scalar>::from_f64(tab.b_error[j]));
     }
-    if cfg.filter_error {
-        if let Some((lu, _)) = st.lu {
-            y_error = lu.solve(&y_error);
-        }
+    if cfg.filter_error
+        && let Some((lu, _)) = st.lu
+    {
+        y_error = lu.solve(&y_error);
     }
     let f1 = k[S - 1];
     st.f0 = Some(f1);
@@ -207,7 +207,7 @@ where
 /// Implements [`Solver`](crate::Solver) for a Kvaerno-type ESDIRK solver
 /// struct with a `newton: NewtonConfig<T>` field.
 macro_rules! esdirk_solver {
-    ($name:ident, $tableau:expr, $stages:literal, $order:literal) => {
+    ($name:ident, $tableau:expr_2021, $stages:literal, $order:literal) => {
         impl<T: $crate::Scalar> $name<T> {
             /// The solver with default Newton settings and the given
             /// tolerances (use the step-size controller's `rtol`, `atol`).

@@ -10,7 +10,7 @@
 //! Reference: Hairer and Wanner, *Solving Ordinary Differential Equations
 //! II*, §IV.3.
 
-use super::esdirk::{esdirk_step, EsdirkTableau};
+use super::esdirk::{EsdirkTableau, esdirk_step};
 use super::newton::{ImplicitState, NewtonConfig};
 use crate::{Error, JacobianTerm, Scalar, Solver, StepOutput};
 use nalgebra::SVector;

@@ -8,7 +8,7 @@
 //! Reference: A. Kværnø, *Singly diagonally implicit Runge–Kutta methods with
 //! an explicit first stage*, BIT Numerical Mathematics 44 (2004) 489–502.
 
-use super::esdirk::{esdirk_solver, EsdirkTableau};
+use super::esdirk::{EsdirkTableau, esdirk_solver};
 use super::newton::NewtonConfig;
 
 /// `Σ_k c_k x^(n−1−k)`, Horner's scheme (Diffrax's `np.polyval`).

@@ -32,6 +32,6 @@ mod kvaerno;
 mod newton;
 
 pub use esdirk::{EsdirkTableau, HermiteDense};
-pub use implicit_euler::{ImplicitEuler, IMPLICIT_EULER};
-pub use kvaerno::{Kvaerno3, Kvaerno4, Kvaerno5, KVAERNO3, KVAERNO4, KVAERNO5};
+pub use implicit_euler::{IMPLICIT_EULER, ImplicitEuler};
+pub use kvaerno::{KVAERNO3, KVAERNO4, KVAERNO5, Kvaerno3, Kvaerno4, Kvaerno5};
 pub use newton::{ImplicitState, NewtonConfig};

@@ -175,10 +175,10 @@ pub(crate) fn iteration_matrix<T: Scalar, const N: usize>(
     cfg: &NewtonConfig<T>,
     work: &mut StepWork,
 ) -> Option<StaticLu<T, N>> {
-    if let Some((lu, hg_lu)) = state.lu {
-        if (hg / hg_lu - T::one()).abs() <= cfg.lu_reuse_band {
-            return Some(lu);
-        }
+    if let Some((lu, hg_lu)) = state.lu
+        && (hg / hg_lu - T::one()).abs() <= cfg.lu_reuse_band
+    {
+        return Some(lu);
     }
     let jac = state.jac?;
     let m = SMatrix::<T, N, N>::identity() - jac * hg;

@@ -19,7 +19,7 @@
 
 mod rodas5p;
 
-pub use rodas5p::{Rodas5P, RODAS5P};
+pub use rodas5p::{RODAS5P, Rodas5P};
 
 use super::lu::StaticLu;
 use crate::{JacobianTerm, Scalar, State, StepOutput, StepStatus, StepWork};

@@ -14,7 +14,7 @@
 //! and numerical benchmarks within the Julia Differential Equations package*,
 //! BIT Numerical Mathematics 63 (2023) 27, doi:10.1007/s10543-023-00967-x.
 
-use super::{rosenbrock_step, RosenbrockDense, RosenbrockTableau};
+use super::{RosenbrockDense, RosenbrockTableau, rosenbrock_step};
 use crate::{JacobianTerm, Scalar, Solver, StepOutput};
 use nalgebra::SVector;
 
