@@ -6,7 +6,7 @@
 //! buffers (save points, checkpoints), so a parallel map needs no locks: the
 //! solver, the controller and the system are shared by reference.
 //!
-//! Run with `cargo run --release --features ensemble --example ensemble`.
+//! Run with `cargo run --release --example ensemble`.
 
 use std::time::Instant;
 
