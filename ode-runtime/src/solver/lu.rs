@@ -33,6 +33,13 @@ pub struct StaticLu<T, const N: usize> {
     /// latency sits on the critical path of every stage).
     inv_diag: SVector<T, N>,
     perm: [usize; N],
+    /// Column `j` of `L` is zero below row `l_end[j] − 1`, and column `j` of
+    /// `U` zero above row `u_start[j]`: the solves run over these ranges
+    /// only. For a dense matrix they are the full triangles; for a banded or
+    /// otherwise sparse one (the heat equation's tridiagonal `I − hγJ`) the
+    /// solves cost O(nonzeros) instead of O(N²).
+    l_end: [u32; N],
+    u_start: [u32; N],
 }
 
 impl<T: Scalar, const N: usize> StaticLu<T, N> {
@@ -47,6 +54,8 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
                 lu: *a,
                 inv_diag: SVector::zeros(),
                 perm: [0; N],
+                l_end: [0; N],
+                u_start: [0; N],
             });
         }
         let mut lu = *a;
@@ -84,14 +93,21 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
             }
             let col_k = &mut left[k * N..];
             let inv = T::one() / col_k[k];
-            for l in col_k[k + 1..].iter_mut() {
+            // Multipliers past the last nonzero one are exactly zero and
+            // change nothing below: the updates stop there, which is what
+            // makes a banded matrix cost O(N · bandwidth²), not O(N³).
+            let mut end = k + 1;
+            for (i, l) in col_k.iter_mut().enumerate().skip(k + 1) {
                 *l *= inv;
+                if *l != T::zero() {
+                    end = i + 1;
+                }
             }
             let col_k = &left[k * N..];
             for col in right.chunks_exact_mut(N) {
                 let u = col[k];
                 if u != T::zero() {
-                    for (c, &l) in col[k + 1..].iter_mut().zip(&col_k[k + 1..]) {
+                    for (c, &l) in col[k + 1..end].iter_mut().zip(&col_k[k + 1..end]) {
                         *c -= l * u;
                     }
                 }
@@ -99,11 +115,26 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
         }
         let inv_diag = SVector::<T, N>::from_fn(|i, _| T::one() / lu[(i, i)]);
         // Elimination can overflow even when the input is finite.
-        if State::is_finite(&lu) && State::is_finite(&inv_diag) {
-            Some(Self { lu, inv_diag, perm })
-        } else {
-            None
+        if !(State::is_finite(&lu) && State::is_finite(&inv_diag)) {
+            return None;
         }
+        // The nonzero ranges, taken from the final factors: later row swaps
+        // move entries of earlier L columns, so they are not known before.
+        let mut l_end = [0u32; N];
+        let mut u_start = [0u32; N];
+        for (j, col) in lu.as_slice().chunks_exact(N).enumerate() {
+            let last = col[j + 1..].iter().rposition(|&v| v != T::zero());
+            l_end[j] = to_u32(last.map_or(j + 1, |i| j + 2 + i));
+            let first = col[..j].iter().position(|&v| v != T::zero());
+            u_start[j] = to_u32(first.unwrap_or(j));
+        }
+        Some(Self {
+            lu,
+            inv_diag,
+            perm,
+            l_end,
+            u_start,
+        })
     }
 
     /// Solves `A x = b`.
@@ -119,21 +150,23 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
         let xs = x.as_mut_slice();
         // L y = P b, column by column (unit diagonal).
         for (j, col) in data.chunks_exact(N).enumerate() {
+            let end = self.l_end[j] as usize;
             let (head, tail) = xs.split_at_mut(j + 1);
             let xj = head[j];
             if xj != T::zero() {
-                for (t, &l) in tail.iter_mut().zip(&col[j + 1..]) {
+                for (t, &l) in tail[..end - j - 1].iter_mut().zip(&col[j + 1..end]) {
                     *t -= l * xj;
                 }
             }
         }
         // U x = y, column by column from the right.
         for (j, col) in data.chunks_exact(N).enumerate().rev() {
+            let start = self.u_start[j] as usize;
             let (head, tail) = xs.split_at_mut(j);
             let xj = tail[0] * self.inv_diag[j];
             tail[0] = xj;
             if xj != T::zero() {
-                for (h, &u) in head.iter_mut().zip(&col[..j]) {
+                for (h, &u) in head[start..].iter_mut().zip(&col[start..j]) {
                     *h -= u * xj;
                 }
             }
@@ -152,16 +185,18 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
         let mut w = *b;
         let ws = w.as_mut_slice();
         for (i, col) in data.chunks_exact(N).enumerate() {
-            let s: T = col[..i]
+            let start = self.u_start[i] as usize;
+            let s: T = col[start..i]
                 .iter()
-                .zip(&ws[..i])
+                .zip(&ws[start..i])
                 .fold(ws[i], |s, (&u, &wj)| s - u * wj);
             ws[i] = s * self.inv_diag[i];
         }
         for (i, col) in data.chunks_exact(N).enumerate().rev() {
-            let s: T = col[i + 1..]
+            let end = self.l_end[i] as usize;
+            let s: T = col[i + 1..end]
                 .iter()
-                .zip(&ws[i + 1..])
+                .zip(&ws[i + 1..end])
                 .fold(ws[i], |s, (&l, &wj)| s - l * wj);
             ws[i] = s;
         }
@@ -171,6 +206,12 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
         }
         x
     }
+}
+
+/// An index below `N` as stored in the nonzero ranges (a statically sized
+/// matrix with 2³² rows could not exist).
+fn to_u32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -236,5 +277,90 @@ mod tests {
         assert!(StaticLu::new(&b).is_none());
         b[(2, 1)] = f64::INFINITY;
         assert!(StaticLu::new(&b).is_none());
+    }
+
+    /// A matrix with the given fraction of exact zeros off the diagonal,
+    /// from a fixed linear congruential sequence.
+    fn sparse<const N: usize>(seed: &mut u64, zeros: f64, diag: f64) -> SMatrix<f64, N, N> {
+        let mut next = || {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (*seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        SMatrix::from_fn(|i, j| {
+            let v = 2.0 * next() - 1.0;
+            if i == j {
+                v + diag
+            } else if next() < zeros {
+                0.0
+            } else {
+                v
+            }
+        })
+    }
+
+    /// The solves skip only exact zeros, so on sparse matrices of every
+    /// pattern (banded, arrow, random, with and without pivoting) they agree
+    /// with nalgebra's dense LU, forwards and transposed.
+    #[test]
+    fn sparse_patterns_agree_with_dense_elimination() {
+        fn check<const N: usize>(a: &SMatrix<f64, N, N>) {
+            let b = SVector::<f64, N>::from_fn(|i, _| (i as f64 + 0.5).cos());
+            let lu = StaticLu::new(a).expect("nonsingular");
+            // nalgebra's static LU needs typenum bounds a generic N lacks.
+            let dense = nalgebra::DMatrix::from_column_slice(N, N, a.as_slice());
+            let rhs = nalgebra::DVector::from_column_slice(b.as_slice());
+            let reference = dense.clone().lu().solve(&rhs).expect("nonsingular");
+            let reference_t = dense.transpose().lu().solve(&rhs).expect("nonsingular");
+            let reference = SVector::<f64, N>::from_column_slice(reference.as_slice());
+            let reference_t = SVector::<f64, N>::from_column_slice(reference_t.as_slice());
+            let scale = reference.amax().max(reference_t.amax());
+            assert!(scale < 1e6, "badly conditioned test matrix");
+            assert!((lu.solve(&b) - reference).amax() <= 1e-11 * scale);
+            assert!((lu.solve_transpose(&b) - reference_t).amax() <= 1e-11 * scale);
+        }
+        let mut seed = 7;
+        for &(zeros, diag) in &[(0.5, 0.0), (0.8, 0.0), (0.95, 0.3), (0.8, 3.0)] {
+            for _ in 0..50 {
+                check(&sparse::<12>(&mut seed, zeros, diag));
+                check(&sparse::<5>(&mut seed, zeros, diag));
+            }
+        }
+        // Tridiagonal with small diagonal: pivoting swaps rows throughout and
+        // moves entries of earlier L columns below the band.
+        let tri = SMatrix::<f64, 10, 10>::from_fn(|i, j| match i.abs_diff(j) {
+            0 => 0.01 * (i as f64 + 1.0),
+            1 => 1.0 + 0.1 * (i + j) as f64,
+            _ => 0.0,
+        });
+        check(&tri);
+        // Arrow: dense last row and column, fill-in everywhere after pivoting.
+        let arrow = SMatrix::<f64, 8, 8>::from_fn(|i, j| {
+            if i == j {
+                0.1
+            } else if i == 7 || j == 7 {
+                1.0
+            } else {
+                0.0
+            }
+        });
+        check(&arrow);
+    }
+
+    /// For a diagonally dominant tridiagonal matrix (no pivoting) the stored
+    /// ranges are the band itself: the solves touch 3N entries, not N².
+    #[test]
+    fn banded_ranges_are_tight() {
+        let tri = SMatrix::<f64, 6, 6>::from_fn(|i, j| match i.abs_diff(j) {
+            0 => -4.0,
+            1 => 1.0,
+            _ => 0.0,
+        });
+        let lu = StaticLu::new(&tri).expect("nonsingular");
+        for j in 0..6u32 {
+            assert_eq!(lu.l_end[j as usize], (j + 2).min(6));
+            assert_eq!(lu.u_start[j as usize], j.saturating_sub(1));
+        }
     }
 }

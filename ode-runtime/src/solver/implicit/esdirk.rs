@@ -153,7 +153,7 @@ where
                     }
                     let t = t0 + h * <T as Scalar>::from_f64(tab.c[i]);
                     if !solve_stage(
-                        term, t, &base, &mut z, hg, &lu, &inv_scale, cfg, &mut mon, &mut work,
+                        term, t, &base, &mut z, hg, lu, &inv_scale, cfg, &mut mon, &mut work,
                     ) {
                         ok = false;
                         break;
@@ -183,7 +183,7 @@ where
         y_error += kj * (h * <T as Scalar>::from_f64(tab.b_error[j]));
     }
     if cfg.filter_error
-        && let Some((lu, _)) = st.lu
+        && let Some((lu, _)) = &st.lu
     {
         y_error = lu.solve(&y_error);
     }

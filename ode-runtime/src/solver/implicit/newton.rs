@@ -169,23 +169,22 @@ pub(crate) fn refresh_jacobian<T: Scalar, const N: usize, Tm: JacobianTerm<T, N>
 /// The factors of `I − hγJ` for this step: reused if `hγ` is within the band
 /// of the stored ones, else computed. `None` if the matrix is singular (or
 /// there is no Jacobian).
-pub(crate) fn iteration_matrix<T: Scalar, const N: usize>(
-    state: &mut ImplicitState<T, N>,
+pub(crate) fn iteration_matrix<'s, T: Scalar, const N: usize>(
+    state: &'s mut ImplicitState<T, N>,
     hg: T,
     cfg: &NewtonConfig<T>,
     work: &mut StepWork,
-) -> Option<StaticLu<T, N>> {
-    if let Some((lu, hg_lu)) = state.lu
-        && (hg / hg_lu - T::one()).abs() <= cfg.lu_reuse_band
-    {
-        return Some(lu);
+) -> Option<&'s StaticLu<T, N>> {
+    // Borrowed, never copied: for N = 32 the factors are 8 KB, and copies
+    // of them once dominated a step's cost.
+    let reuse =
+        matches!(state.lu, Some((_, hg_lu)) if (hg / hg_lu - T::one()).abs() <= cfg.lu_reuse_band);
+    if !reuse {
+        let m = SMatrix::<T, N, N>::identity() - state.jac.as_ref()? * hg;
+        work.lu_factorisations += 1;
+        state.lu = StaticLu::new(&m).map(|lu| (lu, hg));
     }
-    let jac = state.jac?;
-    let m = SMatrix::<T, N, N>::identity() - jac * hg;
-    work.lu_factorisations += 1;
-    let lu = StaticLu::new(&m);
-    state.lu = lu.map(|lu| (lu, hg));
-    lu
+    state.lu.as_ref().map(|(lu, _)| lu)
 }
 
 /// The Newton monitor's memory across the stages of a step.
