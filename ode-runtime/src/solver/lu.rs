@@ -45,27 +45,42 @@ pub struct StaticLu<T, const N: usize> {
 impl<T: Scalar, const N: usize> StaticLu<T, N> {
     /// Factorises `a`; `None` if a pivot is zero or any entry is not finite.
     pub fn new(a: &SMatrix<T, N, N>) -> Option<Self> {
-        if !State::is_finite(a) {
-            return None;
+        let mut lu = Self::unfactorised();
+        lu.factorise_with(|m| *m = *a).then_some(lu)
+    }
+
+    /// Storage for factors, holding none yet (every solve returns zero until
+    /// a successful [`Self::factorise_with`]).
+    pub fn unfactorised() -> Self {
+        Self {
+            lu: SMatrix::zeros(),
+            inv_diag: SVector::zeros(),
+            perm: [0; N],
+            l_end: [0; N],
+            u_start: [0; N],
+        }
+    }
+
+    /// Factorises, in this storage, the matrix that `fill` writes into it:
+    /// `false` (and factors that must not be used) if a pivot is zero or an
+    /// entry is not finite. Refactorising in place copies nothing, which
+    /// matters when the factors are kilobytes and change every few steps.
+    pub fn factorise_with(&mut self, fill: impl FnOnce(&mut SMatrix<T, N, N>)) -> bool {
+        fill(&mut self.lu);
+        if !State::is_finite(&self.lu) {
+            return false;
         }
         if N == 0 {
             // Nothing to factorise (and `chunks_exact(0)` would panic).
-            return Some(Self {
-                lu: *a,
-                inv_diag: SVector::zeros(),
-                perm: [0; N],
-                l_end: [0; N],
-                u_start: [0; N],
-            });
+            return true;
         }
-        let mut lu = *a;
-        let mut perm = [0usize; N];
+        let perm = &mut self.perm;
         for (i, p) in perm.iter_mut().enumerate() {
             *p = i;
         }
         // Column-major storage: every update below runs down a contiguous
         // column, which the compiler vectorises.
-        let data = lu.as_mut_slice();
+        let data = self.lu.as_mut_slice();
         for k in 0..N {
             let (left, right) = data.split_at_mut((k + 1) * N);
             let col_k = &mut left[k * N..];
@@ -78,7 +93,7 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
                 }
             }
             if pmax <= T::zero() {
-                return None;
+                return false;
             }
             if p != k {
                 perm.swap(k, p);
@@ -113,28 +128,22 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
                 }
             }
         }
-        let inv_diag = SVector::<T, N>::from_fn(|i, _| T::one() / lu[(i, i)]);
+        for (i, d) in self.inv_diag.iter_mut().enumerate() {
+            *d = T::one() / self.lu[(i, i)];
+        }
         // Elimination can overflow even when the input is finite.
-        if !(State::is_finite(&lu) && State::is_finite(&inv_diag)) {
-            return None;
+        if !(State::is_finite(&self.lu) && State::is_finite(&self.inv_diag)) {
+            return false;
         }
         // The nonzero ranges, taken from the final factors: later row swaps
         // move entries of earlier L columns, so they are not known before.
-        let mut l_end = [0u32; N];
-        let mut u_start = [0u32; N];
-        for (j, col) in lu.as_slice().chunks_exact(N).enumerate() {
+        for (j, col) in self.lu.as_slice().chunks_exact(N).enumerate() {
             let last = col[j + 1..].iter().rposition(|&v| v != T::zero());
-            l_end[j] = to_u32(last.map_or(j + 1, |i| j + 2 + i));
+            self.l_end[j] = to_u32(last.map_or(j + 1, |i| j + 2 + i));
             let first = col[..j].iter().position(|&v| v != T::zero());
-            u_start[j] = to_u32(first.unwrap_or(j));
+            self.u_start[j] = to_u32(first.unwrap_or(j));
         }
-        Some(Self {
-            lu,
-            inv_diag,
-            perm,
-            l_end,
-            u_start,
-        })
+        true
     }
 
     /// Solves `A x = b`.

@@ -182,10 +182,8 @@ where
     for (j, kj) in k.iter().enumerate() {
         y_error += kj * (h * <T as Scalar>::from_f64(tab.b_error[j]));
     }
-    if cfg.filter_error
-        && let Some((lu, _)) = &st.lu
-    {
-        y_error = lu.solve(&y_error);
+    if cfg.filter_error && st.lu_hg.is_some() {
+        y_error = st.lu.solve(&y_error);
     }
     let f1 = k[S - 1];
     st.f0 = Some(f1);

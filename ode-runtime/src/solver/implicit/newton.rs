@@ -123,7 +123,10 @@ pub struct ImplicitState<T, const N: usize> {
     pub(crate) f0: Option<SVector<T, N>>,
     pub(crate) jac: Option<SMatrix<T, N, N>>,
     /// The factors and the `hγ` they were computed with.
-    pub(crate) lu: Option<(StaticLu<T, N>, T)>,
+    /// Factors of `I − hγJ`, valid for `lu_hg = Some(hγ)`; refactorised in
+    /// place.
+    pub(crate) lu: StaticLu<T, N>,
+    pub(crate) lu_hg: Option<T>,
     pub(crate) eta: T,
     pub(crate) refresh_jac: bool,
 }
@@ -135,7 +138,8 @@ impl<T: Scalar, const N: usize> ImplicitState<T, N> {
         Self {
             f0: None,
             jac: None,
-            lu: None,
+            lu: StaticLu::unfactorised(),
+            lu_hg: None,
             eta: T::one(),
             refresh_jac: false,
         }
@@ -162,7 +166,7 @@ pub(crate) fn refresh_jacobian<T: Scalar, const N: usize, Tm: JacobianTerm<T, N>
         return Err(StepStatus::SingularMatrix);
     }
     state.jac = Some(jac);
-    state.lu = None;
+    state.lu_hg = None;
     Ok(())
 }
 
@@ -175,16 +179,24 @@ pub(crate) fn iteration_matrix<'s, T: Scalar, const N: usize>(
     cfg: &NewtonConfig<T>,
     work: &mut StepWork,
 ) -> Option<&'s StaticLu<T, N>> {
-    // Borrowed, never copied: for N = 32 the factors are 8 KB, and copies
-    // of them once dominated a step's cost.
+    // Factorised in place and borrowed, never copied: for N = 32 the factors
+    // are 8 KB, and moving them around once cost more than the elimination.
     let reuse =
-        matches!(state.lu, Some((_, hg_lu)) if (hg / hg_lu - T::one()).abs() <= cfg.lu_reuse_band);
+        matches!(state.lu_hg, Some(hg_lu) if (hg / hg_lu - T::one()).abs() <= cfg.lu_reuse_band);
     if !reuse {
-        let m = SMatrix::<T, N, N>::identity() - state.jac.as_ref()? * hg;
+        let jac = state.jac.as_ref()?;
         work.lu_factorisations += 1;
-        state.lu = StaticLu::new(&m).map(|lu| (lu, hg));
+        let ok = state.lu.factorise_with(|m| {
+            for (mij, &jij) in m.iter_mut().zip(jac.iter()) {
+                *mij = -(jij * hg);
+            }
+            for i in 0..N {
+                m[(i, i)] += T::one();
+            }
+        });
+        state.lu_hg = ok.then_some(hg);
     }
-    state.lu.as_ref().map(|(lu, _)| lu)
+    state.lu_hg.map(|_| &state.lu)
 }
 
 /// The Newton monitor's memory across the stages of a step.
