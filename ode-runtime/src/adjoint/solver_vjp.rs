@@ -14,6 +14,32 @@
 use crate::{Error, Scalar, Solver, State, VjpTerm};
 
 /// The cotangents of a step's inputs.
+///
+/// # Examples
+///
+/// One Euler step of `y' = −p·y`, `y1 = y0 − h·p·y0`, has the cotangents
+/// `(1 − h·p, −h·y0, 0, −p·y0)` for `y1_bar = 1`:
+///
+/// ```
+/// use odegrad::adjoint::{OutputCotangents, SolverVjp};
+/// use odegrad::{nalgebra::SVector, ode_system, Euler, OdeTerm, Solver};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let (p, y0, h) = (2.0, 3.0, 0.1);
+/// let term = OdeTerm::new(&Decay, SVector::from([p]));
+/// let y0 = SVector::from([y0]);
+/// let state = Euler.init(&term, 0.0, h, &y0);
+/// let (g, _) = Euler.step_vjp(&term, 0.0, h, &y0, &state, &SVector::from([1.0]),
+///     OutputCotangents::none())?;
+/// assert!((g.y0[0] - (1.0 - h * p)).abs() < 1e-15);
+/// assert!((g.params[0] + h * 3.0).abs() < 1e-15);
+/// assert!(g.t0.abs() < 1e-15); // autonomous
+/// assert!((g.h + p * 3.0).abs() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct StepVjp<T, Y, P> {
     /// Of the state the step starts from.
@@ -32,6 +58,33 @@ pub type StepVjpResult<T, Y, P> = Result<(StepVjp<T, Y, P>, StepVjpWork), Error>
 
 /// The derivative work of one reversed step (the replay's own work is not
 /// counted: it is a forward step).
+///
+/// # Examples
+///
+/// Tsit5 has seven stages, the last one `f(t1, y1)` with weight zero in `y1`:
+/// reversing a step for its end takes six products, and seven when an output
+/// inside the step, whose continuous extension uses that stage, has a
+/// cotangent:
+///
+/// ```
+/// use odegrad::adjoint::{OutputCotangents, SolverVjp};
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Solver, Tsit5};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+/// let y0 = SVector::from([1.0]);
+/// let state = Tsit5.init(&term, 0.0, 0.1, &y0);
+/// let w = SVector::from([1.0]);
+/// let (_, end_only) = Tsit5.step_vjp(&term, 0.0, 0.1, &y0, &state, &w, OutputCotangents::none())?;
+/// let inside = OutputCotangents { ts: &[0.05], ys_bar: &[w] };
+/// let (_, with_output) = Tsit5.step_vjp(&term, 0.0, 0.1, &y0, &state, &w, inside)?;
+/// assert_eq!((end_only.vjp_evals, with_output.vjp_evals), (6, 7));
+/// assert_eq!((end_only.jac_evals, end_only.lu_factorisations), (0, 0)); // explicit
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StepVjpWork {
     /// Vector–Jacobian products of the term.
@@ -46,6 +99,31 @@ pub struct StepVjpWork {
 
 /// The cotangents of a step's outputs inside the step: `ys_bar[m]` is the
 /// cotangent of the continuous extension at `ts[m]`, `t0 < ts[m] ≤ t1`.
+///
+/// # Examples
+///
+/// An output at a fixed time `t` inside an Euler step: the continuous extension
+/// is `y(t) = y0 + (t − t0)·f(y0)`, so its cotangent reaches `y0` as
+/// `1 − p·(t − t0)` and `t0` as `−f(y0) = p·y0`, and not `h`:
+///
+/// ```
+/// use odegrad::adjoint::{OutputCotangents, SolverVjp};
+/// use odegrad::{nalgebra::SVector, ode_system, Euler, OdeTerm, Solver};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+/// let y0 = SVector::from([3.0]);
+/// let state = Euler.init(&term, 0.0, 0.1, &y0);
+/// let outputs = OutputCotangents { ts: &[0.04], ys_bar: &[SVector::from([1.0])] };
+/// let (g, _) = Euler.step_vjp(&term, 0.0, 0.1, &y0, &state, &SVector::zeros(), outputs)?;
+/// assert!((g.y0[0] - (1.0 - 2.0 * 0.04)).abs() < 1e-15);
+/// assert!((g.t0 - 2.0 * 3.0).abs() < 1e-13);
+/// assert!(g.h.abs() < 1e-13);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct OutputCotangents<'a, T, Y> {
     /// The output times, in the order of integration.
@@ -56,6 +134,33 @@ pub struct OutputCotangents<'a, T, Y> {
 
 impl<T, Y> OutputCotangents<'_, T, Y> {
     /// No outputs inside the step.
+    ///
+    /// # Examples
+    ///
+    /// A step's reverse is linear in its cotangents: the end's alone (with
+    /// `none()`) plus the outputs' alone is both together.
+    ///
+    /// ```
+    /// use odegrad::adjoint::{OutputCotangents, SolverVjp};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Solver, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+    ///     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+    /// }
+    /// let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+    /// let y0 = SVector::from([1.0, 2.0]);
+    /// let state = Tsit5.init(&term, 0.0, 0.2, &y0);
+    /// let (w1, w) = (SVector::from([1.0, -1.0]), [SVector::from([0.5, 2.0])]);
+    /// let outputs = OutputCotangents { ts: &[0.07], ys_bar: &w };
+    /// let zero = SVector::zeros();
+    /// let (end, _) = Tsit5.step_vjp(&term, 0.0, 0.2, &y0, &state, &w1, OutputCotangents::none())?;
+    /// let (inside, _) = Tsit5.step_vjp(&term, 0.0, 0.2, &y0, &state, &zero, outputs)?;
+    /// let (both, _) = Tsit5.step_vjp(&term, 0.0, 0.2, &y0, &state, &w1, outputs)?;
+    /// assert!((end.params + inside.params - both.params).norm() < 1e-14);
+    /// assert!((end.h + inside.h - both.h).abs() < 1e-13);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn none() -> Self {
         Self {
             ts: &[],
@@ -117,6 +222,46 @@ pub trait SolverVjp<T: Scalar, Y: State<T>, Tm: VjpTerm<T, Y>>: Solver<T, Y, Tm>
     /// [`Error::NonFiniteState`] if the replay does not compute a step (the
     /// term is not deterministic); [`Error::SingularMatrix`] if a transposed
     /// stage matrix is singular.
+    ///
+    /// # Examples
+    ///
+    /// The cotangents of one Tsit5 step of Lotka–Volterra against central
+    /// differences of the step itself, in `y0`, the parameters and `h`:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{OutputCotangents, SolverVjp};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Solver, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+    ///     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+    /// }
+    /// type V2 = SVector<f64, 2>;
+    /// // ⟨w, y1⟩ after one step of size h from y0.
+    /// let w = V2::from([0.3, -1.2]);
+    /// let step = |y0: V2, p: SVector<f64, 4>, h: f64| {
+    ///     let term = OdeTerm::new(&LotkaVolterra, p);
+    ///     w.dot(&Tsit5.step(&term, 0.0, h, &y0, &Tsit5.init(&term, 0.0, h, &y0)).y1)
+    /// };
+    /// let (y0, p, h) = (V2::from([1.0, 2.0]), SVector::from([1.5, 1.0, 3.0, 1.0]), 0.2);
+    /// let term = OdeTerm::new(&LotkaVolterra, p);
+    /// let state = Tsit5.init(&term, 0.0, h, &y0);
+    /// let (g, _) = Tsit5.step_vjp(&term, 0.0, h, &y0, &state, &w, OutputCotangents::none())?;
+    /// let eps = 1e-6;
+    /// for i in 0..2 {
+    ///     let e = eps * V2::ith(i, 1.0);
+    ///     let fd = (step(y0 + e, p, h) - step(y0 - e, p, h)) / (2.0 * eps);
+    ///     assert!((g.y0[i] - fd).abs() < 1e-8);
+    /// }
+    /// for j in 0..4 {
+    ///     let e = eps * SVector::<f64, 4>::ith(j, 1.0);
+    ///     let fd = (step(y0, p + e, h) - step(y0, p - e, h)) / (2.0 * eps);
+    ///     assert!((g.params[j] - fd).abs() < 1e-8);
+    /// }
+    /// let fd_h = (step(y0, p, h + eps) - step(y0, p, h - eps)) / (2.0 * eps);
+    /// assert!((g.h - fd_h).abs() < 1e-8);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     fn step_vjp(
         &self,
