@@ -290,8 +290,8 @@ impl<'a, T: Scalar, Tm, const N: usize> ImplicitAdjoint<'a, T, Tm, N> {
     /// # Examples
     ///
     /// The gradient of a loss of a two-state steady state against central
-    /// differences of the solve. `y' = (p0 − p1·y0, y0 − p2·y1)` settles at
-    /// `(p0/p1, p0/(p1·p2))`:
+    /// differences of the solve: `u' = p0 − p1·u`, `v' = u − p2·v` settles at
+    /// `(p0/p1, p0/(p1·p2))`.
     ///
     /// ```
     /// use odegrad::adjoint::ImplicitAdjoint;
@@ -315,7 +315,7 @@ impl<'a, T: Scalar, Tm, const N: usize> ImplicitAdjoint<'a, T, Tm, N> {
     /// let term = OdeTerm::new(&Chain, p);
     /// let adjoint = ImplicitAdjoint::forward(&term, &Tsit5, &pid, 0.0, f64::INFINITY, None,
     ///     SVector::zeros(), &steady, 10_000)?;
-    /// let w = SVector::from([1.0, 2.0]); // L = y0* + 2·y1*
+    /// let w = SVector::from([1.0, 2.0]); // L = u* + 2·v*
     /// let g = adjoint.backward(&w)?;
     /// for j in 0..3 {
     ///     let e = 1e-5 * SVector::<f64, 3>::ith(j, 1.0);
