@@ -31,6 +31,34 @@
 //! of `f`; [`DenseAdjointTerm`] approximates it by a central difference in
 //! `t` (through the dense output), which is accurate where `y` is smooth
 //! and costs two evaluations. The ESDIRK methods do not use it.
+//!
+//! # Examples
+//!
+//! On a non-stiff problem the interpolated backward pass and the plain
+//! continuous adjoint compute the same gradient to the tolerances:
+//!
+//! ```
+//! use odegrad::adjoint::{BacksolveAdjoint, DenseBacksolveAdjoint};
+//! use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+//! let pid = PidController::new(1e-9, 1e-9)?;
+//! let (y0, y1_bar) = (SVector::from([1.0, 1.0]), SVector::from([1.0, -1.0]));
+//! let mut records = [None; 256];
+//! let dense = DenseBacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 2.0, None, y0, &[],
+//!     &mut [], 1000, &mut records)?
+//!     .backward(&[], &y1_bar)?;
+//! let plain = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 2.0, None, y0, &[], &mut [],
+//!     1000, &mut [])?
+//!     .backward(&[], &y1_bar)?;
+//! assert!((dense.params - plain.params).norm() < 1e-6 * plain.params.norm());
+//! assert!((dense.y0 - plain.y0).norm() < 1e-6 * plain.y0.norm());
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -483,32 +511,32 @@ where
     ///
     /// # Examples
     ///
-    /// A stiff chain `u' = −p0·u`, `v' = p0·u − p1·v` with `p1 = 1000`: the
-    /// gradient by Kvaerno5 backwards agrees with the discrete adjoint of the same
-    /// forward solve to the tolerance:
+    /// A stiff chain `u' = −p0·u`, `v' = p0·u − p1·v` with `p1 = 1000`, solved
+    /// both ways by Kvaerno5. From `(u, v) = (1, 0)`, `u(t) = e^{−p0·t}` and
+    /// `v(t) = p0·(e^{−p0·t} − e^{−p1·t})/(p1 − p0)`, which gives the gradient of
+    /// `L = u(1) + v(1)` in closed form:
     ///
     /// ```
-    /// use odegrad::adjoint::{checkpoint::Slot, DenseBacksolveAdjoint, RecursiveCheckpointAdjoint};
+    /// use odegrad::adjoint::DenseBacksolveAdjoint;
     /// use odegrad::{nalgebra::SVector, ode_system, Kvaerno5, OdeTerm, PidController};
     ///
     /// #[ode_system]
     /// fn chain(_t: f64, y: &[f64; 2], p: &[f64; 2]) -> [f64; 2] {
     ///     [-p[0] * y[0], p[0] * y[0] - p[1] * y[1]]
     /// }
-    /// let term = OdeTerm::new(&Chain, SVector::from([1.0, 1000.0]));
-    /// let pid = PidController::new(1e-8, 1e-10)?;
+    /// let (p0, p1) = (1.0, 1000.0);
+    /// let term = OdeTerm::new(&Chain, SVector::from([p0, p1]));
+    /// let pid = PidController::new(1e-6, 1e-8)?;
     /// let solver = Kvaerno5::new(1e-10, 1e-12)?;
-    /// let y0 = SVector::from([1.0, 0.0]);
-    /// let y1_bar = SVector::from([1.0, 1.0]); // L = u(1) + v(1)
     /// let mut records = [None; 256];
-    /// let dense = DenseBacksolveAdjoint::forward(&term, &solver, &pid, 0.0, 1.0, None, y0, &[],
-    ///     &mut [], 1000, &mut records)?
-    ///     .backward(&[], &y1_bar)?;
-    /// let mut slots = [Slot::EMPTY; 32];
-    /// let discrete = RecursiveCheckpointAdjoint::forward(&term, &solver, &pid, 0.0, 1.0, None, y0,
-    ///     &[], &mut [], 1000, &mut slots)?
-    ///     .backward(&[], &y1_bar)?;
-    /// assert!((dense.params - discrete.params).norm() < 1e-6 * discrete.params.norm());
+    /// let g = DenseBacksolveAdjoint::forward(&term, &solver, &pid, 0.0, 1.0, None,
+    ///     SVector::from([1.0, 0.0]), &[], &mut [], 1000, &mut records)?
+    ///     .backward(&[], &SVector::from([1.0, 1.0]))?;
+    /// let (e0, e1, d) = ((-p0).exp(), (-p1).exp(), p1 - p0);
+    /// let dl_dp0 = -e0 + p1 / (d * d) * (e0 - e1) - p0 / d * e0;
+    /// let dl_dp1 = -p0 / (d * d) * (e0 - e1) + p0 / d * e1;
+    /// assert!((g.params[0] - dl_dp0).abs() < 1e-4 * dl_dp0.abs());
+    /// assert!((g.params[1] - dl_dp1).abs() < 1e-4 * dl_dp1.abs());
     /// # Ok::<(), odegrad::Error>(())
     /// ```
     pub fn backward(
@@ -554,16 +582,16 @@ where
     ///     [-p[0] * y[0]]
     /// }
     /// let term = OdeTerm::new(&Decay, SVector::from([20.0]));
-    /// let pid = PidController::new(1e-9, 1e-12)?;
+    /// let pid = PidController::new(1e-7, 1e-10)?;
     /// let mut records = [None; 256];
     /// let kvaerno5 = Kvaerno5::new(1e-10, 1e-12)?;
     /// let solve = DenseBacksolveAdjoint::forward(&term, &kvaerno5, &pid, 0.0, 0.5, None,
     ///     SVector::from([1.0]), &[], &mut [], 1000, &mut records)?;
-    /// let (kvaerno3, pid3) = (Kvaerno3::new(1e-10, 1e-12)?, PidController::new(1e-7, 1e-10)?);
+    /// let (kvaerno3, pid3) = (Kvaerno3::new(1e-10, 1e-12)?, PidController::new(1e-5, 1e-8)?);
     /// let config = BacksolveConfig { solver: &kvaerno3, controller: &pid3, dt0: None, max_steps: 1000 };
     /// let g = solve.backward_with(&config, &[], &SVector::from([1.0]))?;
     /// let exact = -(-10.0f64).exp() / 2.0;
-    /// assert!((g.params[0] - exact).abs() < 1e-5 * exact.abs());
+    /// assert!((g.params[0] - exact).abs() < 1e-3 * exact.abs());
     /// # Ok::<(), odegrad::Error>(())
     /// ```
     pub fn backward_with<S2, C2>(

@@ -15,6 +15,24 @@
 //! All arithmetic saturates at `usize::MAX` instead of overflowing: the values
 //! are compared with step counts, and a binomial larger than any step count is
 //! as good as infinite.
+//!
+//! # Examples
+//!
+//! The fewest recomputations for `n` steps with `c` slots is Griewank's
+//! `t(n + 1, c) − n`, with `t(l, c) = r·l − β(c + 1, r − 1)` and `r` the
+//! repetition number of `l` steps:
+//!
+//! ```
+//! use odegrad::adjoint::binomial::{beta, min_recomputations, repetition_number};
+//! let (n, c) = (40, 3);
+//! let l = n + 1;
+//! let r = repetition_number(l, c).expect("c > 0");
+//! assert_eq!(r, 5); // β(3, 4) = 35 < 41 ≤ β(3, 5) = 56
+//! assert!(beta(c, r - 1) < l && l <= beta(c, r));
+//! let t = r * l - beta(c + 1, r - 1); // 5·41 − 70
+//! assert_eq!(min_recomputations(n, c), Some(t - n));
+//! assert_eq!(t - n, 95);
+//! ```
 
 /// `β(c, r) = C(c + r, c)`, saturating at `usize::MAX`.
 ///

@@ -38,6 +38,32 @@
 //! [`super::tangent_step`]); ESDIRK steps are replayed once for their stages,
 //! so their forward pass costs two primal solves. Rodas5P is refused at
 //! compile time.
+//!
+//! # Examples
+//!
+//! One pass of sensitivities gives every tangent at once: each column equals
+//! the tangent along its unit direction.
+//!
+//! ```
+//! use odegrad::adjoint::{DirectAdjoint, Tangent};
+//! use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+//! let pid = PidController::new(1e-8, 1e-8)?;
+//! let direct = DirectAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+//!     SVector::from([1.0, 1.0]), &[], &mut [], 1000)?;
+//! let (_, d_p, _) = direct.sensitivities::<4>(&mut [])?;
+//! for j in 0..4 {
+//!     let seed = Tangent { y0: SVector::zeros(), params: SVector::ith(j, 1.0), t0: 0.0, t1: 0.0 };
+//!     let column = direct.tangent(&seed, &mut [])?.y1_dot;
+//!     assert!((column - d_p.column(j)).norm() < 1e-12 * d_p.norm());
+//! }
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]

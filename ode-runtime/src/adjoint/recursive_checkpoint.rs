@@ -61,6 +61,35 @@
 //! controller state and counters) and the previous step's end — not the
 //! stages, not the outputs. See
 //! [`super::binomial::default_checkpoint_count`] for the default `C`.
+//!
+//! # Examples
+//!
+//! The number of slots changes the cost, never the result: with two slots
+//! for forty steps the gradient is bit for bit the one with a slot per step,
+//! paid for with recomputed steps.
+//!
+//! ```
+//! use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+//! use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+//! // The gradient of x(2) for Lotka–Volterra, forty steps of 0.05.
+//! let gradient = |slots: &mut [_]| {
+//!     RecursiveCheckpointAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 2.0,
+//!         Some(0.05), SVector::from([1.0, 1.0]), &[], &mut [], 100, slots)?
+//!         .backward(&[], &SVector::from([1.0, 0.0]))
+//! };
+//! let many = gradient(&mut [Slot::EMPTY; 40])?;
+//! let two = gradient(&mut [Slot::EMPTY; 2])?;
+//! assert_eq!(many.params, two.params);
+//! assert_eq!(many.stats.checkpoints.recomputed_steps, 0);
+//! assert!(two.stats.checkpoints.recomputed_steps > 40);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]

@@ -10,6 +10,39 @@
 //! method through its linear stages and the second-order product of the
 //! term ([`super::rosenbrock`]). None of them differentiates the error
 //! estimate or anything else the step-size controller uses.
+//!
+//! # Examples
+//!
+//! A solve's discrete adjoint is its steps' reverses chained, last step first.
+//! Two Heun steps reversed by hand give the gradient
+//! [`super::RecursiveCheckpointAdjoint`] computes:
+//!
+//! ```
+//! use odegrad::adjoint::{checkpoint::Slot, OutputCotangents, RecursiveCheckpointAdjoint, SolverVjp};
+//! use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, Heun, OdeTerm, Solver};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+//! let (y0, w) = (SVector::from([1.0, 2.0]), SVector::from([1.0, 0.0]));
+//! // Forward: two steps of 0.1.
+//! let s0 = Heun.init(&term, 0.0, 0.1, &y0);
+//! let first = Heun.step(&term, 0.0, 0.1, &y0, &s0);
+//! let second = Heun.step(&term, 0.1, 0.2, &first.y1, &first.state);
+//! // Reverse: the second step, then the first with the cotangent it returned.
+//! let (g2, _) = Heun.step_vjp(&term, 0.1, 0.2, &first.y1, &first.state, &w, OutputCotangents::none())?;
+//! let (g1, _) = Heun.step_vjp(&term, 0.0, 0.1, &y0, &s0, &g2.y0, OutputCotangents::none())?;
+//! let mut slots = [Slot::EMPTY; 2];
+//! let solve = RecursiveCheckpointAdjoint::forward(&term, &Heun, &ConstantStepSize, 0.0, 0.2,
+//!     Some(0.1), y0, &[], &mut [], 10, &mut slots)?;
+//! assert_eq!(*solve.y1(), second.y1); // the same two steps
+//! let g = solve.backward(&[], &w)?;
+//! assert!((g.y0 - g1.y0).norm() < 1e-15);
+//! assert!((g.params - (g1.params + g2.params)).norm() < 1e-15);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 use crate::{Error, Scalar, Solver, State, VjpTerm};
 

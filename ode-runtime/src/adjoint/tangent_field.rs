@@ -11,6 +11,29 @@
 //! product per column. Both are the variational equation of the ODE
 //! (Hairer, Nørsett and Wanner, *Solving ODEs I*, §I.14) evaluated at the
 //! discrete solution's stages.
+//!
+//! # Examples
+//!
+//! The push-forward of one direction is the directional derivative of the
+//! vector field, checked against a central difference:
+//!
+//! ```
+//! use odegrad::adjoint::{JvpField, TangentField};
+//! use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Term};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let p = SVector::from([1.5, 1.0, 3.0, 1.0]);
+//! let (y, v, p_dot) = (SVector::from([1.0, 2.0]), SVector::from([0.3, -0.4]),
+//!     SVector::from([0.5, 1.0, 0.0, -1.0]));
+//! let field = JvpField { term: &OdeTerm::new(&LotkaVolterra, p), p_dot };
+//! let pushed = field.push_forward(0.0, &y, &v, &SVector::zeros());
+//! let f = |s: f64| OdeTerm::new(&LotkaVolterra, p + s * p_dot).vf(0.0, &(y + s * v));
+//! let fd = (f(1e-6) - f(-1e-6)) / 2e-6;
+//! assert!((pushed - fd).norm() < 1e-8);
+//! ```
 
 use crate::solver::lu::StaticLu;
 use crate::{JacobianTerm, JvpTerm, ParamJacobianTerm, Scalar, State};

@@ -32,6 +32,42 @@
 //! generated systems do not provide (they give `vjp_jvp`, reverse over
 //! forward). It implements no [`TangentStep`], so asking for it is a compile
 //! error.
+//!
+//! # Examples
+//!
+//! The tangent of an implicit Kvaerno5 step, by the implicit function theorem
+//! at its converged stages, against central differences of the computed step
+//! in a parameter:
+//!
+//! ```
+//! use odegrad::adjoint::tangent_step::StepGrid;
+//! use odegrad::adjoint::{JvpField, TangentStep};
+//! use odegrad::integrate::{Advance, Integrator};
+//! use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, Kvaerno5, OdeTerm, Solver};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let solver = Kvaerno5::new(1e-13, 1e-13)?;
+//! let (y0, h) = (SVector::from([1.0, 2.0]), 0.1);
+//! let p = SVector::from([1.5, 1.0, 3.0, 1.0]);
+//! let p_dot = SVector::from([0.0, 0.0, 1.0, 0.0]);
+//! // y1 of one step with parameters p.
+//! let step = |p| {
+//!     let term = OdeTerm::new(&LotkaVolterra, p);
+//!     solver.step(&term, 0.0, h, &y0, &solver.init(&term, 0.0, h, &y0)).y1
+//! };
+//! let term = OdeTerm::new(&LotkaVolterra, p);
+//! let mut it = Integrator::new(&term, &solver, &ConstantStepSize, 0.0, h, Some(h), y0, 10)?;
+//! let Advance::Accepted(accepted) = it.advance()? else { panic!("one accepted step") };
+//! let field = JvpField { term: &term, p_dot };
+//! let grid = StepGrid { start: SVector::zeros(), stop: SVector::zeros() };
+//! let v = solver.step_tangent(&field, &accepted, &grid, &SVector::zeros(), None, &[], |_, _| {})?;
+//! let fd = (step(p + 1e-6 * p_dot) - step(p - 1e-6 * p_dot)) / 2e-6;
+//! assert!((v.y1 - fd).norm() < 1e-6, "{} vs {fd}", v.y1);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 use super::explicit_rk::dense_weight_derivatives;
 use super::tangent_field::TangentField;
