@@ -116,20 +116,16 @@ pub type AugmentedState<Y, P> = (Y, Y, P);
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::AdjointTerm;
-/// use ode_runtime::{Term, VjpTerm, nalgebra::SVector};
+/// use odegrad::adjoint::AdjointTerm;
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Term};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
 /// type V1 = SVector<f64, 1>;
-/// struct Decay(f64);
-/// impl Term<f64, V1> for Decay {
-///     fn vf(&self, _t: f64, y: &V1) -> V1 { -self.0 * y }
-/// }
-/// impl VjpTerm<f64, V1> for Decay {
-///     type Params = V1;
-///     fn vjp(&self, _t: f64, y: &V1, w: &V1) -> (V1, V1, f64) {
-///         (-self.0 * w, V1::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
-/// let adj = AdjointTerm::new(&Decay(2.0));
+/// let term = OdeTerm::new(&Decay, V1::from([2.0]));
+/// let adj = AdjointTerm::new(&term);
 /// let (dy, da, dap) = adj.vf(0.0, &(V1::from([3.0]), V1::from([1.0]), V1::zeros()));
 /// assert!((dy[0] + 6.0).abs() < 1e-15);  // f = −p y
 /// assert!((da[0] - 2.0).abs() < 1e-15);  // −a ∂f/∂y = p a
@@ -348,22 +344,18 @@ pub struct BacksolveStats {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::{AdjointRmsSeminorm, BacksolveAdjoint, BacksolveConfig};
-/// use ode_runtime::{PidController, Tsit5, Term, VjpTerm, nalgebra::SVector};
-/// type V1 = SVector<f64, 1>;
+/// use odegrad::adjoint::{AdjointRmsSeminorm, BacksolveAdjoint, BacksolveConfig};
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+///
 /// // y' = −p y: y(1) = e^{−p} y0.
-/// struct Decay(f64);
-/// impl Term<f64, V1> for Decay {
-///     fn vf(&self, _t: f64, y: &V1) -> V1 { -self.0 * y }
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
 /// }
-/// impl VjpTerm<f64, V1> for Decay {
-///     type Params = V1;
-///     fn vjp(&self, _t: f64, y: &V1, w: &V1) -> (V1, V1, f64) {
-///         (-self.0 * w, V1::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
+/// type V1 = SVector<f64, 1>;
+/// let term = OdeTerm::new(&Decay, V1::from([2.0]));
 /// let pid = PidController::new(1e-10, 1e-10)?;
-/// let adjoint = BacksolveAdjoint::forward(&Decay(2.0), &Tsit5, &pid, 0.0, 1.0, Some(0.05),
+/// let adjoint = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.05),
 ///     V1::from([1.0]), &[], &mut [], 1000, &mut [])?;
 /// let y1 = adjoint.y1()[0];
 /// // loss = y(1), backwards with the seminorm.
@@ -373,7 +365,7 @@ pub struct BacksolveStats {
 /// assert!((g.y0[0] - y1).abs() < 1e-8);      // dy(1)/dy0 = e^{−p}
 /// assert!((g.params[0] + y1).abs() < 1e-8);  // dy(1)/dp = −e^{−p}
 /// assert!((g.t1 + 2.0 * y1).abs() < 1e-8);   // dy(1)/dt1 = f(y(1))
-/// # Ok::<(), ode_runtime::Error>(())
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub struct BacksolveAdjoint<'a, T, Y, Tm, S, C> {
     term: &'a Tm,

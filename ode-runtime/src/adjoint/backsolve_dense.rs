@@ -265,35 +265,26 @@ const GAUSS_4: [(f64, f64); 4] = [
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::DenseBacksolveAdjoint;
-/// use ode_runtime::{JacobianTerm, Kvaerno5, PidController, Term, VjpTerm};
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// use odegrad::adjoint::DenseBacksolveAdjoint;
+/// use odegrad::{nalgebra::SVector, ode_system, Kvaerno5, OdeTerm, PidController};
+///
+/// // y' = −p y, stiff for p = 20: y(1/2) = e^{−p/2} y0.
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
 /// type V1 = SVector<f64, 1>;
-/// // y' = −p y: y(1/2) = e^{−p/2} y0.
-/// struct Decay(f64);
-/// impl Term<f64, V1> for Decay {
-///     fn vf(&self, _t: f64, y: &V1) -> V1 { -self.0 * y }
-/// }
-/// impl JacobianTerm<f64, 1> for Decay {
-///     fn jac(&self, _t: f64, _y: &V1) -> SMatrix<f64, 1, 1> { SMatrix::from([[-self.0]]) }
-///     fn dfdt(&self, _t: f64, _y: &V1) -> V1 { V1::zeros() }
-/// }
-/// impl VjpTerm<f64, V1> for Decay {
-///     type Params = V1;
-///     fn vjp(&self, _t: f64, y: &V1, w: &V1) -> (V1, V1, f64) {
-///         (-self.0 * w, V1::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
+/// let term = OdeTerm::new(&Decay, V1::from([20.0]));
 /// let pid = PidController::new(1e-8, 1e-12)?;
 /// let solver = Kvaerno5::new(1e-8, 1e-12)?;
 /// let mut records = [None; 256];
-/// let adjoint = DenseBacksolveAdjoint::forward(&Decay(20.0), &solver, &pid, 0.0, 0.5,
+/// let adjoint = DenseBacksolveAdjoint::forward(&term, &solver, &pid, 0.0, 0.5,
 ///     Some(1e-4), V1::from([1.0]), &[], &mut [], 1000, &mut records)?;
 /// let y1 = adjoint.y1()[0];
 /// let g = adjoint.backward(&[], &V1::from([1.0]))?;
 /// assert!((g.y0[0] - y1).abs() < 1e-5 * y1);             // e^{−p/2}
 /// assert!((g.params[0] + 0.5 * y1).abs() < 1e-5 * y1);   // −e^{−p/2} / 2
-/// # Ok::<(), ode_runtime::Error>(())
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub struct DenseBacksolveAdjoint<'a, T, const N: usize, Tm, S, C>
 where

@@ -42,7 +42,7 @@
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::binomial::beta;
+/// use odegrad::adjoint::binomial::beta;
 /// assert_eq!(beta(3, 2), 10);
 /// assert_eq!(beta(0, 5), 1);
 /// assert_eq!(beta(4, 0), 1);
@@ -98,7 +98,7 @@ fn repetition_and_beta_below(l: usize, s: usize) -> (usize, usize) {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::binomial::repetition_number;
+/// use odegrad::adjoint::binomial::repetition_number;
 /// assert_eq!(repetition_number(10, 3), Some(2)); // β(3, 2) = 10
 /// assert_eq!(repetition_number(11, 3), Some(3));
 /// assert_eq!(repetition_number(5, 0), None);
@@ -128,7 +128,7 @@ pub fn repetition_number(n: usize, c: usize) -> Option<usize> {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::binomial::min_recomputations;
+/// use odegrad::adjoint::binomial::min_recomputations;
 /// assert_eq!(min_recomputations(8, 8), Some(0));
 /// assert_eq!(min_recomputations(9, 3), Some(6)); // n − c below β(3, 2) = 10
 /// assert_eq!(min_recomputations(10, 3), Some(8));
@@ -188,7 +188,7 @@ pub(crate) fn revolve_advance(len: usize, snaps: usize) -> usize {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::binomial::default_checkpoint_count;
+/// use odegrad::adjoint::binomial::default_checkpoint_count;
 /// assert_eq!(default_checkpoint_count(4096), 90);
 /// assert_eq!(default_checkpoint_count(1), 1);
 /// assert_eq!(default_checkpoint_count(0), 1);

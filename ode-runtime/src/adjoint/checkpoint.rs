@@ -88,8 +88,8 @@
 //! # Examples
 //!
 //! ```
-//! use ode_runtime::adjoint::checkpoint::{OnlineCheckpointer, Slot};
-//! use ode_runtime::Error;
+//! use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+//! use odegrad::Error;
 //!
 //! // A toy "integrator": x_{k+1} = x_k / 2 + 1, nine steps, three slots.
 //! let mut slots = [Slot::<f64>::EMPTY; 3];
@@ -128,7 +128,7 @@ use crate::Error;
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::checkpoint::Slot;
+/// use odegrad::adjoint::checkpoint::Slot;
 /// let slots: [Slot<String>; 4] = Slot::array();
 /// assert!(slots.iter().all(|s| s.step().is_none()));
 /// ```

@@ -92,29 +92,23 @@ pub(crate) fn dense_weight_derivatives<T: Scalar, const S: usize, const D: usize
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::explicit_rk::RkCotangent;
-/// use ode_runtime::solver::explicit::{erk_step, ExplicitRungeKutta, Heun};
-/// use ode_runtime::{FnTerm, VjpTerm, Term, nalgebra::SVector};
+/// use odegrad::adjoint::explicit_rk::RkCotangent;
+/// use odegrad::solver::explicit::{erk_step, ExplicitRungeKutta, Heun};
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Term};
 ///
 /// // y' = −p y with p = 2, one Heun step of size h = 0.1 from y0 = 1:
 /// // y1 = (1 − ph + (ph)²/2) y0, so dy1/dy0 = 0.82 and dy1/dp = (−h + p h²) y0 = −0.08.
-/// struct Decay;
-/// impl Term<f64, SVector<f64, 1>> for Decay {
-///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -2.0 * y }
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
 /// }
-/// impl VjpTerm<f64, SVector<f64, 1>> for Decay {
-///     type Params = SVector<f64, 1>;
-///     fn vjp(&self, _t: f64, y: &SVector<f64, 1>, w: &SVector<f64, 1>)
-///         -> (SVector<f64, 1>, SVector<f64, 1>, f64) {
-///         (-2.0 * w, SVector::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
 /// let tableau = <Heun as ExplicitRungeKutta<2, 2>>::TABLEAU;
 /// let y0 = SVector::from([1.0]);
-/// let out = erk_step(tableau, &Decay, 0.0, 0.1, &y0, &SVector::zeros());
+/// let out = erk_step(tableau, &term, 0.0, 0.1, &y0, &term.vf(0.0, &y0));
 /// let mut cot = RkCotangent::new();
 /// cot.add_end(tableau, 0.1, &SVector::from([1.0]));
-/// let (g, vjps) = cot.pull_back(tableau, &Decay, 0.0, 0.1, &y0, &out.dense);
+/// let (g, vjps) = cot.pull_back(tableau, &term, 0.0, 0.1, &y0, &out.dense);
 /// assert!((g.y0[0] - 0.82).abs() < 1e-14);
 /// assert!((g.params[0] + 0.08).abs() < 1e-14);
 /// assert_eq!(vjps, 2);

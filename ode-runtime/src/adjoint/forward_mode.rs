@@ -11,15 +11,32 @@
 //!
 //! # Examples
 //!
-//! ```compile_fail
-//! use ode_runtime::adjoint::{jvp, RecursiveCheckpoint, Tangent};
-//! # use ode_runtime::{ConstantStepSize, OdeTerm, Tsit5, nalgebra::SVector};
-//! # fn f<Tm: ode_runtime::JvpTerm<f64, SVector<f64, 2>, Params = SVector<f64, 2>> + ode_runtime::JacobianTerm<f64, 2>>(term: &Tm) {
-//! let seed = Tangent { y0: SVector::zeros(), params: SVector::zeros(), t0: 0.0, t1: 0.0 };
-//! // error: `RecursiveCheckpoint` does not support forward-mode differentiation
-//! let _ = jvp(&RecursiveCheckpoint, term, &Tsit5, &ConstantStepSize, 0.0, 1.0, Some(0.1),
-//!     SVector::zeros(), &seed, &[], &mut [], &mut [], 100);
-//! # }
+//! One entry point, two adjoints: `y' = p0 − p1·y` relaxes to `y* = p0/p1`,
+//! so the tangent of `y(t1)` along `ṗ = (1, 0)` tends to `1/p1`. [`Direct`]
+//! differentiates the solve to a late `t1`, [`Implicit`] the steady state
+//! itself. (With [`RecursiveCheckpoint`] the same call does not compile.)
+//!
+//! ```
+//! use odegrad::adjoint::{jvp, Direct, Implicit, Tangent};
+//! use odegrad::event::steady_state_event;
+//! use odegrad::{controller::RmsNorm, nalgebra::SVector, ode_system, OdeTerm, PidController,
+//!     Tsit5};
+//!
+//! #[ode_system]
+//! fn relax(_t: f64, y: &[f64; 1], p: &[f64; 2]) -> [f64; 1] {
+//!     [p[0] - p[1] * y[0]]
+//! }
+//! let term = OdeTerm::new(&Relax, SVector::from([3.0, 2.0]));
+//! let pid = PidController::new(1e-10, 1e-10)?;
+//! let seed = Tangent { y0: SVector::zeros(), params: SVector::from([1.0, 0.0]), t0: 0.0, t1: 0.0 };
+//! let late = jvp(&Direct, &term, &Tsit5, &pid, 0.0, 20.0, None, SVector::zeros(), &seed,
+//!     &[], &mut [], &mut [], 10_000)?;
+//! let steady = Implicit(steady_state_event(1e-10, 1e-10, RmsNorm));
+//! let at_rest = jvp(&steady, &term, &Tsit5, &pid, 0.0, f64::INFINITY, None, SVector::zeros(),
+//!     &seed, &[], &mut [], &mut [], 10_000)?;
+//! assert!((late.y1_dot[0] - 0.5).abs() < 1e-8);
+//! assert!((at_rest.y1_dot[0] - 0.5).abs() < 1e-8);
+//! # Ok::<(), odegrad::Error>(())
 //! ```
 
 use super::tangent_step::TangentStep;

@@ -267,24 +267,18 @@ impl BackwardWork {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
-/// use ode_runtime::{ConstantStepSize, Tsit5, Term, VjpTerm, nalgebra::SVector};
+/// use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
 ///
 /// // y' = −p y: y(1) = e^{−p} y0.
-/// struct Decay(f64);
-/// impl Term<f64, SVector<f64, 1>> for Decay {
-///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -self.0 * y }
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
 /// }
-/// impl VjpTerm<f64, SVector<f64, 1>> for Decay {
-///     type Params = SVector<f64, 1>;
-///     fn vjp(&self, _t: f64, y: &SVector<f64, 1>, w: &SVector<f64, 1>)
-///         -> (SVector<f64, 1>, SVector<f64, 1>, f64) {
-///         (-self.0 * w, SVector::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
 /// let mut slots = [Slot::EMPTY; 4];
 /// let adjoint = RecursiveCheckpointAdjoint::forward(
-///     &Decay(2.0), &Tsit5, &ConstantStepSize, 0.0, 1.0, Some(0.05),
+///     &term, &Tsit5, &ConstantStepSize, 0.0, 1.0, Some(0.05),
 ///     SVector::from([1.0]), &[], &mut [], 1000, &mut slots)?;
 /// let y1 = *adjoint.y1();
 /// // loss = y(1): its cotangent is one.
@@ -294,7 +288,7 @@ impl BackwardWork {
 /// // dy(1)/dt1 = f(y(1)) = −p y(1), up to the local error of the last step.
 /// assert!((g.t1 + 2.0 * y1[0]).abs() < 1e-6, "{} {}", g.t1, -2.0 * y1[0]);
 /// assert_eq!(g.stats.checkpoints.reverse_steps, 20);
-/// # Ok::<(), ode_runtime::Error>(())
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub struct RecursiveCheckpointAdjoint<'a, T, Y, Tm, S, C>
 where

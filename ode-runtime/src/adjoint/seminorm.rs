@@ -49,9 +49,9 @@ use crate::{Scalar, State};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::AdjointRmsSeminorm;
-/// use ode_runtime::controller::{ErrorNorm, RmsNorm};
-/// use ode_runtime::nalgebra::SVector;
+/// use odegrad::adjoint::AdjointRmsSeminorm;
+/// use odegrad::controller::{ErrorNorm, RmsNorm};
+/// use odegrad::nalgebra::SVector;
 /// type V1 = SVector<f64, 1>;
 /// let err = (V1::from([3.0]), V1::from([4.0]), SVector::<f64, 3>::from([1e9; 3]));
 /// let z = (V1::zeros(), V1::zeros(), SVector::<f64, 3>::zeros());

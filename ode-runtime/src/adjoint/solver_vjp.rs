@@ -214,35 +214,26 @@ impl<T, Y> OutputCotangents<'_, T, Y> {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::{OutputCotangents, SolverVjp};
-/// use ode_runtime::{ImplicitEuler, JacobianTerm, Solver, Term, VjpTerm};
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
-/// type V = SVector<f64, 1>;
+/// use odegrad::adjoint::{OutputCotangents, SolverVjp};
+/// use odegrad::{nalgebra::SVector, ode_system, ImplicitEuler, OdeTerm, Solver};
+///
 /// // y' = −p y with p = 3: one implicit Euler step gives y1 = y0 / (1 + p h).
-/// struct Decay;
-/// impl Term<f64, V> for Decay {
-///     fn vf(&self, _t: f64, y: &V) -> V { -3.0 * y }
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
 /// }
-/// impl JacobianTerm<f64, 1> for Decay {
-///     fn jac(&self, _t: f64, _y: &V) -> SMatrix<f64, 1, 1> { SMatrix::from([[-3.0]]) }
-///     fn dfdt(&self, _t: f64, _y: &V) -> V { V::zeros() }
-/// }
-/// impl VjpTerm<f64, V> for Decay {
-///     type Params = V;
-///     fn vjp(&self, _t: f64, y: &V, w: &V) -> (V, V, f64) {
-///         (-3.0 * w, V::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
+/// type V = SVector<f64, 1>;
+/// let term = OdeTerm::new(&Decay, V::from([3.0]));
 /// let solver = ImplicitEuler::new(1e-12, 1e-12)?;
 /// let (h, y0) = (0.5, V::from([2.0]));
-/// let state = solver.init(&Decay, 0.0, h, &y0);
+/// let state = solver.init(&term, 0.0, h, &y0);
 /// let (g, work) = solver.step_vjp(
-///     &Decay, 0.0, h, &y0, &state, &V::from([1.0]), OutputCotangents::none())?;
+///     &term, 0.0, h, &y0, &state, &V::from([1.0]), OutputCotangents::none())?;
 /// assert!((g.y0[0] - 1.0 / 2.5).abs() < 1e-12);              // 1 / (1 + p h)
 /// assert!((g.params[0] + h * 2.0 / (2.5 * 2.5)).abs() < 1e-9); // −h y0 / (1 + p h)²
 /// assert!((g.h + 3.0 * 2.0 / (2.5 * 2.5)).abs() < 1e-9);       // −p y0 / (1 + p h)²
 /// assert_eq!((work.jac_evals, work.lu_factorisations), (1, 1));
-/// # Ok::<(), ode_runtime::Error>(())
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub trait SolverVjp<T: Scalar, Y: State<T>, Tm: VjpTerm<T, Y>>: Solver<T, Y, Tm> {
     /// Replays the accepted step from `(t0, y0)` to `t1` with the solver
