@@ -438,15 +438,15 @@ where
     ///
     /// `anchors`: pass `&mut []` for the plain continuous adjoint (memory
     /// independent of the step count), or a buffer with room for one entry
-    /// per accepted step to re-anchor the backward `y` at every forward step
-    /// end.
+    /// per accepted step but the last to re-anchor the backward `y` at every
+    /// forward step end before `t1` (where the backward pass starts anyway).
     ///
     /// # Errors
     ///
     /// Everything [`crate::diffeqsolve`] reports; [`Error::SaveBufferTooSmall`]
     /// if `ys` is shorter than `ts`; [`Error::CheckpointBufferTooSmall`] if
     /// `anchors` is not empty and shorter than the number of accepted steps
-    /// (reported after the solve, with the number needed).
+    /// less one (reported after the solve, with the number needed).
     ///
     /// # Examples
     ///
