@@ -159,7 +159,8 @@ impl<P> Slot<P> {
     /// ```
     /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
     /// // Payloads need neither `Copy` nor `Default`.
-    /// let mut slots: [Slot<[f64; 3]>; 5] = Slot::array();
+    /// struct Payload { x: [f64; 3] }
+    /// let mut slots: [Slot<Payload>; 5] = Slot::array();
     /// assert!(slots.iter().all(|s| s.step().is_none()));
     /// assert_eq!(OnlineCheckpointer::new(&mut slots)?.capacity(), 5);
     /// # Ok::<(), odegrad::Error>(())
@@ -179,8 +180,11 @@ impl<P> Slot<P> {
     /// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
     /// schedule.record(&1.0); // x_0
     /// schedule.record(&0.5); // x_1
-    /// let mut steps: Vec<_> = schedule.slots().iter().filter_map(|s| s.step()).collect();
-    /// steps.sort();
+    /// let mut steps = [usize::MAX; 2];
+    /// for (step, slot) in steps.iter_mut().zip(schedule.slots()) {
+    ///     *step = slot.step().expect("a stored state");
+    /// }
+    /// steps.sort_unstable();
     /// assert_eq!(steps, [0, 1]);
     /// # Ok::<(), odegrad::Error>(())
     /// ```
@@ -504,8 +508,11 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
     /// for k in 0..9 {
     ///     schedule.record(&k);
     /// }
-    /// let mut steps: Vec<_> = schedule.slots().iter().filter_map(|s| s.step()).collect();
-    /// steps.sort();
+    /// let mut steps = [usize::MAX; 3];
+    /// for (step, slot) in steps.iter_mut().zip(schedule.slots()) {
+    ///     *step = slot.step().expect("a stored state");
+    /// }
+    /// steps.sort_unstable();
     /// assert_eq!(steps, [0, 4, 7]);
     /// # Ok::<(), odegrad::Error>(())
     /// ```
