@@ -53,6 +53,41 @@
 //! explicit backward pass runs out of steps). For those,
 //! [`super::backsolve_dense`] takes `y` from the stored forward dense output
 //! and solves `a` alone, with an implicit method.
+//!
+//! # Examples
+//!
+//! The continuous adjoint, plain and re-anchored at every forward step,
+//! against the discrete adjoint of the same solve: all three approximate the
+//! same gradient to the tolerances.
+//!
+//! ```
+//! use odegrad::adjoint::{checkpoint::Slot, Anchor, BacksolveAdjoint, RecursiveCheckpointAdjoint};
+//! use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+//! let pid = PidController::new(1e-9, 1e-9)?;
+//! let (y0, y1_bar) = (SVector::from([1.0, 1.0]), SVector::from([1.0, 1.0]));
+//! let plain = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 2.0, None, y0, &[], &mut [],
+//!     1000, &mut [])?
+//!     .backward(&[], &y1_bar)?;
+//! let mut anchors = [Anchor::zero(); 256];
+//! let anchored = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 2.0, None, y0, &[],
+//!     &mut [], 1000, &mut anchors)?
+//!     .backward(&[], &y1_bar)?;
+//! let mut slots = [Slot::EMPTY; 32];
+//! let discrete = RecursiveCheckpointAdjoint::forward(&term, &Tsit5, &pid, 0.0, 2.0, None, y0,
+//!     &[], &mut [], 1000, &mut slots)?
+//!     .backward(&[], &y1_bar)?;
+//! let scale = discrete.params.norm();
+//! assert!((plain.params - discrete.params).norm() < 1e-6 * scale);
+//! assert!((anchored.params - discrete.params).norm() < 1e-6 * scale);
+//! assert!(anchored.stats.segments > plain.stats.segments); // one per forward step
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -81,20 +116,16 @@ pub type AugmentedState<Y, P> = (Y, Y, P);
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::AdjointTerm;
-/// use ode_runtime::{Term, VjpTerm, nalgebra::SVector};
+/// use odegrad::adjoint::AdjointTerm;
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Term};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
 /// type V1 = SVector<f64, 1>;
-/// struct Decay(f64);
-/// impl Term<f64, V1> for Decay {
-///     fn vf(&self, _t: f64, y: &V1) -> V1 { -self.0 * y }
-/// }
-/// impl VjpTerm<f64, V1> for Decay {
-///     type Params = V1;
-///     fn vjp(&self, _t: f64, y: &V1, w: &V1) -> (V1, V1, f64) {
-///         (-self.0 * w, V1::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
-/// let adj = AdjointTerm::new(&Decay(2.0));
+/// let term = OdeTerm::new(&Decay, V1::from([2.0]));
+/// let adj = AdjointTerm::new(&term);
 /// let (dy, da, dap) = adj.vf(0.0, &(V1::from([3.0]), V1::from([1.0]), V1::zeros()));
 /// assert!((dy[0] + 6.0).abs() < 1e-15);  // f = −p y
 /// assert!((da[0] - 2.0).abs() < 1e-15);  // −a ∂f/∂y = p a
@@ -107,6 +138,28 @@ pub struct AdjointTerm<'a, Tm> {
 
 impl<'a, Tm> AdjointTerm<'a, Tm> {
     /// The backward system of `term`.
+    ///
+    /// # Examples
+    ///
+    /// The backward field is `(f, −J_yᵀa, −J_pᵀa)`; checked against the Jacobians
+    /// `#[ode_system]` generates for Lotka–Volterra:
+    ///
+    /// ```
+    /// use odegrad::adjoint::AdjointTerm;
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeSystem, OdeTerm, Term};
+    ///
+    /// #[ode_system]
+    /// fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+    ///     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+    /// }
+    /// let p = SVector::from([1.5, 1.0, 3.0, 1.0]);
+    /// let term = OdeTerm::new(&LotkaVolterra, p);
+    /// let (y, a) = (SVector::from([1.0, 2.0]), SVector::from([0.3, -0.7]));
+    /// let (dy, da, dap) = AdjointTerm::new(&term).vf(0.0, &(y, a, SVector::zeros()));
+    /// assert!((dy - LotkaVolterra.rhs(0.0, &y, &p)).norm() < 1e-15);
+    /// assert!((da + LotkaVolterra.jac_y(0.0, &y, &p).transpose() * a).norm() < 1e-14);
+    /// assert!((dap + LotkaVolterra.jac_p(0.0, &y, &p).transpose() * a).norm() < 1e-14);
+    /// ```
     pub fn new(term: &'a Tm) -> Self {
         Self { term }
     }
@@ -128,6 +181,34 @@ impl<T: Scalar, Y: State<T>, Tm: VjpTerm<T, Y>> Term<T, AugmentedState<Y, Tm::Pa
 }
 
 /// A forward state kept for re-anchoring: the end of an accepted step.
+///
+/// # Examples
+///
+/// With an anchor buffer the forward solve keeps every accepted step end
+/// before `t1`:
+///
+/// ```
+/// use odegrad::adjoint::{Anchor, BacksolveAdjoint};
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+/// let mut anchors = [Anchor::zero(); 16];
+/// let solve = BacksolveAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+///     Some(0.1), SVector::from([1.0]), &[], &mut [], 100, &mut anchors)?;
+/// drop(solve); // releases the buffer
+/// // Steps end at 0.1, …, 0.9 and at t1 = 1, where the backward pass starts.
+/// for (k, anchor) in anchors[..9].iter().enumerate() {
+///     let t = 0.1 * (k + 1) as f64;
+///     assert!((anchor.t - t).abs() < 1e-14);
+///     assert!((anchor.y[0] - (-2.0 * t).exp()).abs() < 1e-7);
+/// }
+/// assert!(anchors[9].t.abs() < 1e-300); // unused
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Anchor<T, Y> {
     /// The time.
@@ -138,6 +219,28 @@ pub struct Anchor<T, Y> {
 
 impl<T: Scalar, Y: State<T>> Anchor<T, Y> {
     /// A placeholder to fill a buffer with (`[Anchor::zero(); K]`).
+    ///
+    /// # Examples
+    ///
+    /// A buffer of placeholders; one too short for the solve is reported with the
+    /// size it needs:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{Anchor, BacksolveAdjoint};
+    /// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, Error, OdeTerm, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let mut anchors = [Anchor::<f64, SVector<f64, 1>>::zero(); 2];
+    /// assert!(anchors.iter().all(|a| a.t.abs() < 1e-300 && a.y[0].abs() < 1e-300));
+    /// // Ten steps keep nine anchors.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let result = BacksolveAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.1), SVector::from([1.0]), &[], &mut [], 100, &mut anchors);
+    /// assert!(matches!(result, Err(Error::CheckpointBufferTooSmall { needed: 9, capacity: 2 })));
+    /// ```
     pub fn zero() -> Self {
         Self {
             t: T::zero(),
@@ -154,6 +257,32 @@ impl<T: Scalar, Y: State<T>> Anchor<T, Y> {
 /// `dt0` is the first backward step, signed (negative when the forward solve
 /// runs forward in time); `None` lets the controller choose. `max_steps`
 /// bounds the attempts of the whole backward pass, summed over its segments.
+///
+/// # Examples
+///
+/// A backward pass with its own solver and tolerances, here tighter than the
+/// forward solve's:
+///
+/// ```
+/// use odegrad::adjoint::{BacksolveAdjoint, BacksolveConfig};
+/// use odegrad::{nalgebra::SVector, ode_system, Dopri5, OdeTerm, PidController, Tsit5};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+/// let forward_pid = PidController::new(1e-10, 1e-10)?;
+/// let backward_pid = PidController::new(1e-12, 1e-12)?;
+/// let solve = BacksolveAdjoint::forward(&term, &Tsit5, &forward_pid, 0.0, 1.0, None,
+///     SVector::from([1.0]), &[], &mut [], 1000, &mut [])?;
+/// // Backwards in time: a negative first step.
+/// let config = BacksolveConfig { solver: &Dopri5, controller: &backward_pid, dt0: Some(-0.01),
+///     max_steps: 1000 };
+/// let g = solve.backward_with(&config, &[], &SVector::from([1.0]))?;
+/// assert!((g.params[0] + (-2.0f64).exp()).abs() < 1e-9); // ∂y(1)/∂p = −e^{−p}
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct BacksolveConfig<'c, T, S, C> {
     /// The backward solver.
@@ -168,6 +297,31 @@ pub struct BacksolveConfig<'c, T, S, C> {
 }
 
 /// Counters of a [`BacksolveAdjoint`] gradient.
+///
+/// # Examples
+///
+/// One save time inside the interval splits the backward pass in two; every
+/// backward evaluation is one `f` and one vector–Jacobian product, and two more
+/// `f` give the time gradients:
+///
+/// ```
+/// use odegrad::adjoint::BacksolveAdjoint;
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+/// let (ts, mut ys) = ([0.5], [SVector::zeros()]);
+/// let solve = BacksolveAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+///     Some(0.1), SVector::from([1.0]), &ts, &mut ys, 100, &mut [])?;
+/// let g = solve.backward(&[SVector::from([1.0])], &SVector::from([1.0]))?;
+/// assert_eq!(g.stats.segments, 2);
+/// assert_eq!(g.stats.backward.num_accepted_steps, 10);
+/// assert_eq!(g.stats.vjp_evals, g.stats.backward.num_rhs_evals - 2);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BacksolveStats {
     /// The forward solve's counters.
@@ -190,22 +344,18 @@ pub struct BacksolveStats {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::{AdjointRmsSeminorm, BacksolveAdjoint, BacksolveConfig};
-/// use ode_runtime::{PidController, Tsit5, Term, VjpTerm, nalgebra::SVector};
-/// type V1 = SVector<f64, 1>;
+/// use odegrad::adjoint::{AdjointRmsSeminorm, BacksolveAdjoint, BacksolveConfig};
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+///
 /// // y' = −p y: y(1) = e^{−p} y0.
-/// struct Decay(f64);
-/// impl Term<f64, V1> for Decay {
-///     fn vf(&self, _t: f64, y: &V1) -> V1 { -self.0 * y }
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
 /// }
-/// impl VjpTerm<f64, V1> for Decay {
-///     type Params = V1;
-///     fn vjp(&self, _t: f64, y: &V1, w: &V1) -> (V1, V1, f64) {
-///         (-self.0 * w, V1::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
+/// type V1 = SVector<f64, 1>;
+/// let term = OdeTerm::new(&Decay, V1::from([2.0]));
 /// let pid = PidController::new(1e-10, 1e-10)?;
-/// let adjoint = BacksolveAdjoint::forward(&Decay(2.0), &Tsit5, &pid, 0.0, 1.0, Some(0.05),
+/// let adjoint = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.05),
 ///     V1::from([1.0]), &[], &mut [], 1000, &mut [])?;
 /// let y1 = adjoint.y1()[0];
 /// // loss = y(1), backwards with the seminorm.
@@ -215,7 +365,7 @@ pub struct BacksolveStats {
 /// assert!((g.y0[0] - y1).abs() < 1e-8);      // dy(1)/dy0 = e^{−p}
 /// assert!((g.params[0] + y1).abs() < 1e-8);  // dy(1)/dp = −e^{−p}
 /// assert!((g.t1 + 2.0 * y1).abs() < 1e-8);   // dy(1)/dt1 = f(y(1))
-/// # Ok::<(), ode_runtime::Error>(())
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub struct BacksolveAdjoint<'a, T, Y, Tm, S, C> {
     term: &'a Tm,
@@ -288,15 +438,42 @@ where
     ///
     /// `anchors`: pass `&mut []` for the plain continuous adjoint (memory
     /// independent of the step count), or a buffer with room for one entry
-    /// per accepted step to re-anchor the backward `y` at every forward step
-    /// end.
+    /// per accepted step but the last to re-anchor the backward `y` at every
+    /// forward step end before `t1` (where the backward pass starts anyway).
     ///
     /// # Errors
     ///
     /// Everything [`crate::diffeqsolve`] reports; [`Error::SaveBufferTooSmall`]
     /// if `ys` is shorter than `ts`; [`Error::CheckpointBufferTooSmall`] if
     /// `anchors` is not empty and shorter than the number of accepted steps
-    /// (reported after the solve, with the number needed).
+    /// less one (reported after the solve, with the number needed).
+    ///
+    /// # Examples
+    ///
+    /// The outputs follow `y(t) = e^{−p·t}·y0`; a save buffer shorter than `ts` is
+    /// an error:
+    ///
+    /// ```
+    /// use odegrad::adjoint::BacksolveAdjoint;
+    /// use odegrad::{nalgebra::SVector, ode_system, Error, OdeTerm, PidController, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let ts = [0.25, 0.5];
+    /// let mut ys = [SVector::zeros(); 2];
+    /// let solve = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///     SVector::from([1.0]), &ts, &mut ys, 1000, &mut [])?;
+    /// assert!((solve.ys()[1][0] - (-1.0f64).exp()).abs() < 1e-9);
+    /// let mut short = [SVector::zeros(); 1];
+    /// let result = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///     SVector::from([1.0]), &ts, &mut short, 1000, &mut []);
+    /// assert!(matches!(result, Err(Error::SaveBufferTooSmall { needed: 2, capacity: 1 })));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn forward(
         term: &'a Tm,
@@ -377,16 +554,68 @@ where
     }
 
     /// The state at `t1`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::BacksolveAdjoint;
+    /// # use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// // y' = −p·y (`Decay`, from #[ode_system]): y(1) = e^{−p}·y0.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let solve = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///     SVector::from([3.0]), &[], &mut [], 1000, &mut [])?;
+    /// assert!((solve.y1()[0] - 3.0 * (-2.0f64).exp()).abs() < 1e-9);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn y1(&self) -> &Y {
         &self.y1
     }
 
     /// The outputs `y(ts[m])`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::BacksolveAdjoint;
+    /// # use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// // y' = −p·y (`Decay`, from #[ode_system]) saved at three times, t0 among them.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let ts = [0.0, 0.3, 0.9];
+    /// let mut ys = [SVector::zeros(); 3];
+    /// let solve = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///     SVector::from([1.0]), &ts, &mut ys, 1000, &mut [])?;
+    /// assert_eq!(solve.ys().len(), 3);
+    /// for (t, y) in ts.iter().zip(solve.ys()) {
+    ///     assert!((y[0] - (-2.0 * t).exp()).abs() < 1e-9);
+    /// }
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn ys(&self) -> &[Y] {
         self.ys
     }
 
     /// The forward solve's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::BacksolveAdjoint;
+    /// # use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// // y' = −p·y (`Decay`, from #[ode_system]) over [0, 1] in steps of 0.05.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let solve = BacksolveAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.05), SVector::from([1.0]), &[], &mut [], 100, &mut [])?;
+    /// assert_eq!(solve.stats().num_accepted_steps, 20);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn stats(&self) -> Stats {
         self.forward_stats
     }
@@ -398,6 +627,33 @@ where
     /// # Errors
     ///
     /// As [`Self::backward_with`].
+    ///
+    /// # Examples
+    ///
+    /// The loss `L = Σ_m y(t_m)²` has `∂L/∂y0 = Σ_m 2·e^{−2p·t_m}·y0`; its
+    /// cotangents are `2·y(t_m)`:
+    ///
+    /// ```
+    /// use odegrad::adjoint::BacksolveAdjoint;
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let (p, y0) = (2.0, 1.5);
+    /// let term = OdeTerm::new(&Decay, SVector::from([p]));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let ts = [0.25, 0.5, 1.0];
+    /// let mut ys = [SVector::zeros(); 3];
+    /// let solve = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///     SVector::from([y0]), &ts, &mut ys, 1000, &mut [])?;
+    /// let ys_bar = [0, 1, 2].map(|m| 2.0 * solve.ys()[m]);
+    /// let g = solve.backward(&ys_bar, &SVector::zeros())?;
+    /// let exact: f64 = ts.iter().map(|t| 2.0 * (-2.0 * p * t).exp() * y0).sum();
+    /// assert!((g.y0[0] - exact).abs() < 1e-8);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn backward(
         self,
         ys_bar: &[Y],
@@ -432,6 +688,46 @@ where
     /// of the backward step loop ([`Error::MaxStepsReached`] with
     /// `config.max_steps`, …); a non-finite cotangent is
     /// [`InvalidArgument::NonFiniteY0`] of the backward solve.
+    ///
+    /// # Examples
+    ///
+    /// The same gradient with and without the seminorm, and the time gradients of
+    /// `L = y(t1)`: `∂L/∂t1 = f(y(t1))` and, the system being autonomous,
+    /// `∂L/∂t0 = −f(y(t1))`:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{AdjointRmsSeminorm, BacksolveAdjoint, BacksolveConfig};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let semi = pid.with_norm(AdjointRmsSeminorm);
+    /// let y1 = (-2.0f64).exp();
+    /// let mut steps = [0; 2];
+    /// for (k, seminorm) in [false, true].into_iter().enumerate() {
+    ///     let solve = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///         SVector::from([1.0]), &[], &mut [], 1000, &mut [])?;
+    ///     let y1_bar = SVector::from([1.0]);
+    ///     let g = if seminorm {
+    ///         let config = BacksolveConfig { solver: &Tsit5, controller: &semi, dt0: None, max_steps: 1000 };
+    ///         solve.backward_with(&config, &[], &y1_bar)?
+    ///     } else {
+    ///         let config = BacksolveConfig { solver: &Tsit5, controller: &pid, dt0: None, max_steps: 1000 };
+    ///         solve.backward_with(&config, &[], &y1_bar)?
+    ///     };
+    ///     assert!((g.params[0] + y1).abs() < 1e-8);
+    ///     assert!((g.t1 + 2.0 * y1).abs() < 1e-8);
+    ///     assert!((g.t0 - 2.0 * y1).abs() < 1e-8);
+    ///     steps[k] = g.stats.backward.num_steps;
+    /// }
+    /// // The seminorm leaves a_p out of step-size control: never more steps.
+    /// assert!(steps[1] <= steps[0], "{steps:?}");
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn backward_with<S2, C2>(
         self,
         config: &BacksolveConfig<'_, T, S2, C2>,

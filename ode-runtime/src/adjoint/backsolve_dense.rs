@@ -31,6 +31,34 @@
 //! of `f`; [`DenseAdjointTerm`] approximates it by a central difference in
 //! `t` (through the dense output), which is accurate where `y` is smooth
 //! and costs two evaluations. The ESDIRK methods do not use it.
+//!
+//! # Examples
+//!
+//! On a non-stiff problem the interpolated backward pass and the plain
+//! continuous adjoint compute the same gradient to the tolerances:
+//!
+//! ```
+//! use odegrad::adjoint::{BacksolveAdjoint, DenseBacksolveAdjoint};
+//! use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+//! let pid = PidController::new(1e-9, 1e-9)?;
+//! let (y0, y1_bar) = (SVector::from([1.0, 1.0]), SVector::from([1.0, -1.0]));
+//! let mut records = [None; 256];
+//! let dense = DenseBacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 2.0, None, y0, &[],
+//!     &mut [], 1000, &mut records)?
+//!     .backward(&[], &y1_bar)?;
+//! let plain = BacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 2.0, None, y0, &[], &mut [],
+//!     1000, &mut [])?
+//!     .backward(&[], &y1_bar)?;
+//! assert!((dense.params - plain.params).norm() < 1e-6 * plain.params.norm());
+//! assert!((dense.y0 - plain.y0).norm() < 1e-6 * plain.y0.norm());
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -46,6 +74,34 @@ use core::cell::Cell;
 use nalgebra::{SMatrix, SVector};
 
 /// One accepted forward step with its continuous extension.
+///
+/// # Examples
+///
+/// The records a forward solve leaves: one per accepted step, end to end:
+///
+/// ```
+/// use odegrad::adjoint::DenseBacksolveAdjoint;
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+/// let mut records = [None; 16];
+/// let solve = DenseBacksolveAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+///     Some(0.1), SVector::from([1.0]), &[], &mut [], 100, &mut records)?;
+/// drop(solve); // releases the buffer
+/// assert_eq!(records.iter().filter(|r| r.is_some()).count(), 10);
+/// for pair in records[..10].windows(2) {
+///     let (a, b) = (pair[0].expect("stored"), pair[1].expect("stored"));
+///     assert!((a.t1 - b.t0).abs() < 1e-15 && (a.y1 - b.y0).norm() < 1e-15);
+/// }
+/// let last = records[9].expect("stored");
+/// assert!((last.t1 - 1.0).abs() < 1e-15);
+/// assert!((last.y1[0] - (-2.0f64).exp()).abs() < 1e-7);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct DenseRecord<T, Y, D> {
     /// Start of the step.
@@ -112,6 +168,42 @@ where
 /// The adjoint equation `a' = −(∂f/∂y)ᵀ a` along a stored forward solution:
 /// a linear term over `SVector<T, N>` with Jacobian `−(∂f/∂y)ᵀ`, so the
 /// implicit solvers accept it. Counts its vector–Jacobian products.
+///
+/// # Examples
+///
+/// It is built inside the backward pass; code generic over the backward solver
+/// names it in a bound. Here the same gradient by an explicit and an implicit
+/// backward solver:
+///
+/// ```
+/// use odegrad::adjoint::{BacksolveConfig, DenseAdjointTerm, DenseBacksolveAdjoint};
+/// use odegrad::{nalgebra::SVector, ode_system, Error, Kvaerno5, OdeTerm, PidController, Solver,
+///     Tsit5};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// type Decay1 = OdeTerm<'static, Decay, f64, 1, 1>;
+///
+/// /// ∂y(1)/∂p with the backward pass solved by `solver`.
+/// fn d_dp<S2>(solver: &S2) -> Result<f64, Error>
+/// where
+///     S2: for<'t> Solver<f64, SVector<f64, 1>, DenseAdjointTerm<'t, f64, 1, Decay1, Tsit5>>,
+/// {
+///     let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+///     let pid = PidController::new(1e-10, 1e-10)?;
+///     let mut records = [None; 64];
+///     let solve = DenseBacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+///         SVector::from([1.0]), &[], &mut [], 1000, &mut records)?;
+///     let config = BacksolveConfig { solver, controller: &pid, dt0: None, max_steps: 1000 };
+///     Ok(solve.backward_with(&config, &[], &SVector::from([1.0]))?.params[0])
+/// }
+/// let exact = -(-2.0f64).exp();
+/// assert!((d_dp(&Tsit5)? - exact).abs() < 1e-8);
+/// assert!((d_dp(&Kvaerno5::new(1e-12, 1e-12)?)? - exact).abs() < 1e-8);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 pub struct DenseAdjointTerm<'a, T, const N: usize, Tm, S>
 where
     T: Scalar,
@@ -173,35 +265,26 @@ const GAUSS_4: [(f64, f64); 4] = [
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::DenseBacksolveAdjoint;
-/// use ode_runtime::{JacobianTerm, Kvaerno5, PidController, Term, VjpTerm};
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// use odegrad::adjoint::DenseBacksolveAdjoint;
+/// use odegrad::{nalgebra::SVector, ode_system, Kvaerno5, OdeTerm, PidController};
+///
+/// // y' = −p y, stiff for p = 20: y(1/2) = e^{−p/2} y0.
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
 /// type V1 = SVector<f64, 1>;
-/// // y' = −p y: y(1/2) = e^{−p/2} y0.
-/// struct Decay(f64);
-/// impl Term<f64, V1> for Decay {
-///     fn vf(&self, _t: f64, y: &V1) -> V1 { -self.0 * y }
-/// }
-/// impl JacobianTerm<f64, 1> for Decay {
-///     fn jac(&self, _t: f64, _y: &V1) -> SMatrix<f64, 1, 1> { SMatrix::from([[-self.0]]) }
-///     fn dfdt(&self, _t: f64, _y: &V1) -> V1 { V1::zeros() }
-/// }
-/// impl VjpTerm<f64, V1> for Decay {
-///     type Params = V1;
-///     fn vjp(&self, _t: f64, y: &V1, w: &V1) -> (V1, V1, f64) {
-///         (-self.0 * w, V1::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
+/// let term = OdeTerm::new(&Decay, V1::from([20.0]));
 /// let pid = PidController::new(1e-8, 1e-12)?;
 /// let solver = Kvaerno5::new(1e-8, 1e-12)?;
 /// let mut records = [None; 256];
-/// let adjoint = DenseBacksolveAdjoint::forward(&Decay(20.0), &solver, &pid, 0.0, 0.5,
+/// let adjoint = DenseBacksolveAdjoint::forward(&term, &solver, &pid, 0.0, 0.5,
 ///     Some(1e-4), V1::from([1.0]), &[], &mut [], 1000, &mut records)?;
 /// let y1 = adjoint.y1()[0];
 /// let g = adjoint.backward(&[], &V1::from([1.0]))?;
 /// assert!((g.y0[0] - y1).abs() < 1e-5 * y1);             // e^{−p/2}
 /// assert!((g.params[0] + 0.5 * y1).abs() < 1e-5 * y1);   // −e^{−p/2} / 2
-/// # Ok::<(), ode_runtime::Error>(())
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub struct DenseBacksolveAdjoint<'a, T, const N: usize, Tm, S, C>
 where
@@ -240,6 +323,32 @@ where
     /// if `ys` is shorter than `ts`; [`Error::CheckpointBufferTooSmall`] if
     /// `records` cannot hold every accepted step (reported after the solve,
     /// with the number needed).
+    ///
+    /// # Examples
+    ///
+    /// Every accepted step needs a record; a buffer too small is reported with
+    /// the number needed:
+    ///
+    /// ```
+    /// use odegrad::adjoint::DenseBacksolveAdjoint;
+    /// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, Error, OdeTerm, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let (ts, mut ys) = ([0.5], [SVector::zeros()]);
+    /// let mut records = [None; 10];
+    /// let solve = DenseBacksolveAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.1), SVector::from([1.0]), &ts, &mut ys, 100, &mut records)?;
+    /// assert!((solve.ys()[0][0] - (-1.0f64).exp()).abs() < 1e-7);
+    /// let mut too_few = [None; 4];
+    /// let result = DenseBacksolveAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.1), SVector::from([1.0]), &[], &mut [], 100, &mut too_few);
+    /// assert!(matches!(result, Err(Error::CheckpointBufferTooSmall { needed: 10, capacity: 4 })));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn forward(
         term: &'a Tm,
@@ -315,16 +424,71 @@ where
     }
 
     /// The state at `t1`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::DenseBacksolveAdjoint;
+    /// # use odegrad::{nalgebra::SVector, ode_system, Kvaerno5, OdeTerm, PidController};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// // y' = −p·y (`Decay`, from #[ode_system]), stiff for p = 50: y(1/2) = e^{−25}·y0.
+    /// let term = OdeTerm::new(&Decay, SVector::from([50.0]));
+    /// let pid = PidController::new(1e-8, 1e-14)?;
+    /// let mut records = [None; 256];
+    /// let solver = Kvaerno5::new(1e-10, 1e-14)?;
+    /// let solve = DenseBacksolveAdjoint::forward(&term, &solver, &pid, 0.0, 0.5, None,
+    ///     SVector::from([1.0]), &[], &mut [], 1000, &mut records)?;
+    /// let exact = (-25.0f64).exp();
+    /// assert!((solve.y1()[0] - exact).abs() < 1e-4 * exact);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn y1(&self) -> &SVector<T, N> {
         &self.y1
     }
 
     /// The outputs `y(ts[m])`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::DenseBacksolveAdjoint;
+    /// # use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// // y' = −p·y (`Decay`, from #[ode_system]) saved at three times.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let (ts, mut ys) = ([0.1, 0.4, 0.7], [SVector::zeros(); 3]);
+    /// let mut records = [None; 64];
+    /// let solve = DenseBacksolveAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///     SVector::from([1.0]), &ts, &mut ys, 1000, &mut records)?;
+    /// for (t, y) in ts.iter().zip(solve.ys()) {
+    ///     assert!((y[0] - (-2.0 * t).exp()).abs() < 1e-9);
+    /// }
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn ys(&self) -> &[SVector<T, N>] {
         self.ys
     }
 
     /// The forward solve's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::DenseBacksolveAdjoint;
+    /// # use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// // y' = −p·y (`Decay`, from #[ode_system]) over [0, 1] in steps of 0.05.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let mut records = [None; 32];
+    /// let solve = DenseBacksolveAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.05), SVector::from([1.0]), &[], &mut [], 100, &mut records)?;
+    /// assert_eq!(solve.stats().num_accepted_steps, 20);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn stats(&self) -> Stats {
         self.forward_stats
     }
@@ -335,6 +499,37 @@ where
     /// # Errors
     ///
     /// As [`Self::backward_with`].
+    ///
+    /// # Examples
+    ///
+    /// A stiff chain `u' = −p0·u`, `v' = p0·u − p1·v` with `p1 = 1000`, solved
+    /// both ways by Kvaerno5. From `(u, v) = (1, 0)`, `u(t) = e^{−p0·t}` and
+    /// `v(t) = p0·(e^{−p0·t} − e^{−p1·t})/(p1 − p0)`, which gives the gradient of
+    /// `L = u(1) + v(1)` in closed form:
+    ///
+    /// ```
+    /// use odegrad::adjoint::DenseBacksolveAdjoint;
+    /// use odegrad::{nalgebra::SVector, ode_system, Kvaerno5, OdeTerm, PidController};
+    ///
+    /// #[ode_system]
+    /// fn chain(_t: f64, y: &[f64; 2], p: &[f64; 2]) -> [f64; 2] {
+    ///     [-p[0] * y[0], p[0] * y[0] - p[1] * y[1]]
+    /// }
+    /// let (p0, p1) = (1.0, 1000.0);
+    /// let term = OdeTerm::new(&Chain, SVector::from([p0, p1]));
+    /// let pid = PidController::new(1e-6, 1e-8)?;
+    /// let solver = Kvaerno5::new(1e-10, 1e-12)?;
+    /// let mut records = [None; 256];
+    /// let g = DenseBacksolveAdjoint::forward(&term, &solver, &pid, 0.0, 1.0, None,
+    ///     SVector::from([1.0, 0.0]), &[], &mut [], 1000, &mut records)?
+    ///     .backward(&[], &SVector::from([1.0, 1.0]))?;
+    /// let (e0, e1, d) = ((-p0).exp(), (-p1).exp(), p1 - p0);
+    /// let dl_dp0 = -e0 + p1 / (d * d) * (e0 - e1) - p0 / d * e0;
+    /// let dl_dp1 = -p0 / (d * d) * (e0 - e1) + p0 / d * e1;
+    /// assert!((g.params[0] - dl_dp0).abs() < 1e-4 * dl_dp0.abs());
+    /// assert!((g.params[1] - dl_dp1).abs() < 1e-4 * dl_dp1.abs());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn backward(
         self,
         ys_bar: &[SVector<T, N>],
@@ -363,6 +558,33 @@ where
     /// [`Error::SaveBufferTooSmall`] if `ys_bar` is shorter than `ts`;
     /// [`Error::AdjointDiverged`] for a non-finite cotangent; any error of
     /// the backward step loop.
+    ///
+    /// # Examples
+    ///
+    /// A backward pass with its own solver: Kvaerno3 instead of the forward
+    /// Kvaerno5, against `∂y(1/2)/∂p = −e^{−p/2}/2`:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{BacksolveConfig, DenseBacksolveAdjoint};
+    /// use odegrad::{nalgebra::SVector, ode_system, Kvaerno3, Kvaerno5, OdeTerm, PidController};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([20.0]));
+    /// let pid = PidController::new(1e-7, 1e-10)?;
+    /// let mut records = [None; 256];
+    /// let kvaerno5 = Kvaerno5::new(1e-10, 1e-12)?;
+    /// let solve = DenseBacksolveAdjoint::forward(&term, &kvaerno5, &pid, 0.0, 0.5, None,
+    ///     SVector::from([1.0]), &[], &mut [], 1000, &mut records)?;
+    /// let (kvaerno3, pid3) = (Kvaerno3::new(1e-10, 1e-12)?, PidController::new(1e-5, 1e-8)?);
+    /// let config = BacksolveConfig { solver: &kvaerno3, controller: &pid3, dt0: None, max_steps: 1000 };
+    /// let g = solve.backward_with(&config, &[], &SVector::from([1.0]))?;
+    /// let exact = -(-10.0f64).exp() / 2.0;
+    /// assert!((g.params[0] - exact).abs() < 1e-3 * exact.abs());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn backward_with<S2, C2>(
         self,
         config: &BacksolveConfig<'_, T, S2, C2>,

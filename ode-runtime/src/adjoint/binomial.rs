@@ -15,6 +15,24 @@
 //! All arithmetic saturates at `usize::MAX` instead of overflowing: the values
 //! are compared with step counts, and a binomial larger than any step count is
 //! as good as infinite.
+//!
+//! # Examples
+//!
+//! The fewest recomputations for `n` steps with `c` slots is Griewank's
+//! `t(n + 1, c) − n`, with `t(l, c) = r·l − β(c + 1, r − 1)` and `r` the
+//! repetition number of `l` steps:
+//!
+//! ```
+//! use odegrad::adjoint::binomial::{beta, min_recomputations, repetition_number};
+//! let (n, c) = (40, 3);
+//! let l = n + 1;
+//! let r = repetition_number(l, c).expect("c > 0");
+//! assert_eq!(r, 5); // β(3, 4) = 35 < 41 ≤ β(3, 5) = 56
+//! assert!(beta(c, r - 1) < l && l <= beta(c, r));
+//! let t = r * l - beta(c + 1, r - 1); // 5·41 − 70
+//! assert_eq!(min_recomputations(n, c), Some(t - n));
+//! assert_eq!(t - n, 95);
+//! ```
 
 /// `β(c, r) = C(c + r, c)`, saturating at `usize::MAX`.
 ///
@@ -24,7 +42,7 @@
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::binomial::beta;
+/// use odegrad::adjoint::binomial::beta;
 /// assert_eq!(beta(3, 2), 10);
 /// assert_eq!(beta(0, 5), 1);
 /// assert_eq!(beta(4, 0), 1);
@@ -80,7 +98,7 @@ fn repetition_and_beta_below(l: usize, s: usize) -> (usize, usize) {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::binomial::repetition_number;
+/// use odegrad::adjoint::binomial::repetition_number;
 /// assert_eq!(repetition_number(10, 3), Some(2)); // β(3, 2) = 10
 /// assert_eq!(repetition_number(11, 3), Some(3));
 /// assert_eq!(repetition_number(5, 0), None);
@@ -110,7 +128,7 @@ pub fn repetition_number(n: usize, c: usize) -> Option<usize> {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::binomial::min_recomputations;
+/// use odegrad::adjoint::binomial::min_recomputations;
 /// assert_eq!(min_recomputations(8, 8), Some(0));
 /// assert_eq!(min_recomputations(9, 3), Some(6)); // n − c below β(3, 2) = 10
 /// assert_eq!(min_recomputations(10, 3), Some(8));
@@ -170,7 +188,7 @@ pub(crate) fn revolve_advance(len: usize, snaps: usize) -> usize {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::binomial::default_checkpoint_count;
+/// use odegrad::adjoint::binomial::default_checkpoint_count;
 /// assert_eq!(default_checkpoint_count(4096), 90);
 /// assert_eq!(default_checkpoint_count(1), 1);
 /// assert_eq!(default_checkpoint_count(0), 1);

@@ -88,8 +88,8 @@
 //! # Examples
 //!
 //! ```
-//! use ode_runtime::adjoint::checkpoint::{OnlineCheckpointer, Slot};
-//! use ode_runtime::Error;
+//! use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+//! use odegrad::Error;
 //!
 //! // A toy "integrator": x_{k+1} = x_k / 2 + 1, nine steps, three slots.
 //! let mut slots = [Slot::<f64>::EMPTY; 3];
@@ -128,7 +128,7 @@ use crate::Error;
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::checkpoint::Slot;
+/// use odegrad::adjoint::checkpoint::Slot;
 /// let slots: [Slot<String>; 4] = Slot::array();
 /// assert!(slots.iter().all(|s| s.step().is_none()));
 /// ```
@@ -153,16 +153,58 @@ impl<P> Slot<P> {
     };
 
     /// An array of `C` empty slots, for any payload type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// // Payloads need neither `Copy` nor `Default`.
+    /// struct Payload { x: [f64; 3] }
+    /// let mut slots: [Slot<Payload>; 5] = Slot::array();
+    /// assert!(slots.iter().all(|s| s.step().is_none()));
+    /// assert_eq!(OnlineCheckpointer::new(&mut slots)?.capacity(), 5);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub const fn array<const C: usize>() -> [Self; C] {
         [Self::EMPTY; C]
     }
 
     /// The step whose starting state this slot holds, if it holds one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// let mut slots = [Slot::<f64>::EMPTY; 2];
+    /// assert_eq!(slots[0].step(), None);
+    /// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+    /// schedule.record(&1.0); // x_0
+    /// schedule.record(&0.5); // x_1
+    /// let mut steps = [usize::MAX; 2];
+    /// for (step, slot) in steps.iter_mut().zip(schedule.slots()) {
+    ///     *step = slot.step().expect("a stored state");
+    /// }
+    /// steps.sort_unstable();
+    /// assert_eq!(steps, [0, 1]);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn step(&self) -> Option<usize> {
         self.state.as_ref().map(|_| self.step)
     }
 
     /// The stored state, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// let mut slots = [Slot::EMPTY; 2];
+    /// assert_eq!(slots[0].state(), None::<&f64>);
+    /// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+    /// schedule.record(&2.5);
+    /// assert_eq!(schedule.slots()[0].state(), Some(&2.5));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn state(&self) -> Option<&P> {
         self.state.as_ref()
     }
@@ -189,8 +231,44 @@ impl<P> Default for Slot<P> {
 /// returns `x_{k+1}`. It must be deterministic — recomputation replays it and
 /// expects the states of the first sweep. Closures
 /// `FnMut(usize, &P) -> Result<P, Error>` implement it.
+///
+/// # Examples
+///
+/// A step as a type of its own, counting its calls: the forward callback runs
+/// once per step of the sweep and once per recomputed step.
+///
+/// ```
+/// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot, StepForward};
+/// use odegrad::Error;
+///
+/// struct Halve { calls: usize }
+/// impl StepForward<f64> for Halve {
+///     fn step_forward(&mut self, _k: usize, x: &f64) -> Result<f64, Error> {
+///         self.calls += 1;
+///         Ok(x / 2.0)
+///     }
+/// }
+/// let mut step = Halve { calls: 0 };
+/// let mut slots = [Slot::EMPTY; 3];
+/// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+/// let x_n = schedule.sweep(1.0, &mut step, |k, _| k == 8)?;
+/// assert!((x_n - 0.5f64.powi(8)).abs() < 1e-18);
+/// let stats = schedule.reverse(&mut step, &mut |_k: usize, _x: &f64| Ok(()))?;
+/// assert_eq!(step.calls, 8 + stats.recomputed_steps);
+/// # Ok::<(), Error>(())
+/// ```
 pub trait StepForward<P> {
     /// `x_{k+1}` from `x_k`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::StepForward;
+    /// // Any `FnMut(usize, &P) -> Result<P, Error>` is a step.
+    /// let mut step = |k: usize, x: &f64| Ok::<_, odegrad::Error>(x + k as f64);
+    /// assert!((step.step_forward(3, &1.0)? - 4.0).abs() < 1e-15);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     fn step_forward(&mut self, k: usize, state: &P) -> Result<P, Error>;
 }
 
@@ -207,8 +285,46 @@ where
 /// `k` of the step and the exact state `x_k` it started from (an adjoint
 /// recomputes the step's internals from it and pulls its cotangent back).
 /// Closures `FnMut(usize, &P) -> Result<(), Error>` implement it.
+///
+/// # Examples
+///
+/// The reverse of `x_{k+1} = (k + 1)·x_k` accumulates the cotangent
+/// `∂x_n/∂x_0 = n!`:
+///
+/// ```
+/// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot, StepReverse};
+/// use odegrad::Error;
+///
+/// struct Cotangent { bar: f64 }
+/// impl StepReverse<f64> for Cotangent {
+///     fn step_reverse(&mut self, k: usize, _x: &f64) -> Result<(), Error> {
+///         self.bar *= (k + 1) as f64; // ∂x_{k+1}/∂x_k
+///         Ok(())
+///     }
+/// }
+/// let mut step = |k: usize, x: &f64| Ok((k + 1) as f64 * x);
+/// let mut slots = [Slot::EMPTY; 2];
+/// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+/// schedule.sweep(1.0, &mut step, |k, _| k == 6)?;
+/// let mut adjoint = Cotangent { bar: 1.0 };
+/// schedule.reverse(&mut step, &mut adjoint)?;
+/// assert!((adjoint.bar - 720.0).abs() < 1e-12); // 6!
+/// # Ok::<(), Error>(())
+/// ```
 pub trait StepReverse<P> {
     /// Pulls the cotangent back through step `k`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::StepReverse;
+    /// // Any `FnMut(usize, &P) -> Result<(), Error>` reverses a step.
+    /// let mut seen = None;
+    /// let mut reverse = |k: usize, x: &f64| { seen = Some((k, *x)); Ok::<_, odegrad::Error>(()) };
+    /// reverse.step_reverse(4, &0.25)?;
+    /// assert_eq!(seen, Some((4, 0.25)));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     fn step_reverse(&mut self, k: usize, state: &P) -> Result<(), Error>;
 }
 
@@ -226,9 +342,16 @@ where
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::checkpoint::CheckpointStats;
-/// let stats = CheckpointStats::default();
-/// assert_eq!(stats.recomputed_steps, 0);
+/// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+/// let mut slots = [Slot::EMPTY; 4];
+/// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+/// let mut step = |_k: usize, x: &f64| Ok::<_, odegrad::Error>(0.9 * x);
+/// schedule.sweep(1.0, &mut step, |k, _| k == 12)?;
+/// let stats = schedule.reverse(&mut step, &mut |_k: usize, _x: &f64| Ok(()))?;
+/// assert_eq!((stats.forward_steps, stats.reverse_steps, stats.capacity), (12, 12, 4));
+/// assert_eq!(stats.recomputed_steps, 12 - 4); // n − C below β(4, 2) = 15
+/// assert!(stats.checkpoints_used <= stats.capacity);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CheckpointStats {
@@ -249,6 +372,33 @@ pub struct CheckpointStats {
 /// Record the state before every forward step ([`Self::record`], or let
 /// [`Self::sweep`] run the loop), then call [`Self::reverse`] once. See the
 /// [module documentation](self) for the algorithms and their costs.
+///
+/// # Examples
+///
+/// A hundred steps reversed with five slots: every step is reversed once, in
+/// order, from its exact state, and no step is recomputed more often than the
+/// repetition number allows:
+///
+/// ```
+/// use odegrad::adjoint::binomial::repetition_number;
+/// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+/// use odegrad::Error;
+///
+/// let mut slots = [Slot::<u64>::EMPTY; 5];
+/// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+/// let mut step = |_k: usize, x: &u64| Ok::<_, Error>(x + 1); // x_k = k
+/// schedule.sweep(0, &mut step, |k, _| k == 100)?;
+/// let mut next = 100;
+/// let stats = schedule.reverse(&mut step, &mut |k: usize, x: &u64| {
+///     assert_eq!((k + 1, *x), (next, k as u64));
+///     next = k;
+///     Ok(())
+/// })?;
+/// assert_eq!((next, stats.reverse_steps), (0, 100));
+/// let r = repetition_number(100, 5).expect("five slots suffice"); // 3: β(5, 3) = 56 < 100 ≤ 126
+/// assert!(stats.recomputed_steps <= r * 100);
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug)]
 pub struct OnlineCheckpointer<'a, P> {
     slots: &'a mut [Slot<P>],
@@ -276,6 +426,18 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
     ///
     /// [`Error::CheckpointBufferTooSmall`] if `slots` is empty: the initial
     /// state needs one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// use odegrad::Error;
+    /// let mut none: [Slot<f64>; 0] = [];
+    /// assert!(matches!(OnlineCheckpointer::new(&mut none),
+    ///     Err(Error::CheckpointBufferTooSmall { needed: 1, capacity: 0 })));
+    /// let mut one = [Slot::<f64>::EMPTY];
+    /// assert!(OnlineCheckpointer::new(&mut one).is_ok());
+    /// ```
     pub fn new(slots: &'a mut [Slot<P>]) -> Result<Self, Error> {
         if slots.is_empty() {
             return Err(Error::CheckpointBufferTooSmall {
@@ -300,22 +462,80 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
     }
 
     /// The number of slots (`C`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// let mut slots = [Slot::<f64>::EMPTY; 7];
+    /// assert_eq!(OnlineCheckpointer::new(&mut slots[..4])?.capacity(), 4);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn capacity(&self) -> usize {
         self.slots.len()
     }
 
     /// Forward steps recorded so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// let mut slots = [Slot::<f64>::EMPTY; 2];
+    /// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+    /// for k in 0..7 {
+    ///     schedule.record(&(k as f64));
+    /// }
+    /// assert_eq!(schedule.forward_steps(), 7); // more than the slots: not all are kept
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn forward_steps(&self) -> usize {
         self.recorded
     }
 
     /// The slots holding states, in no particular order during the forward
     /// sweep.
+    ///
+    /// # Examples
+    ///
+    /// Nine states in three slots: Stumm and Walther's phases leave checkpoints at
+    /// distances `C + 1 = 4` and `C = 3`, with the initial state kept:
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// let mut slots = [Slot::<usize>::EMPTY; 3];
+    /// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+    /// for k in 0..9 {
+    ///     schedule.record(&k);
+    /// }
+    /// let mut steps = [usize::MAX; 3];
+    /// for (step, slot) in steps.iter_mut().zip(schedule.slots()) {
+    ///     *step = slot.step().expect("a stored state");
+    /// }
+    /// steps.sort_unstable();
+    /// assert_eq!(steps, [0, 4, 7]);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn slots(&self) -> &[Slot<P>] {
         self.slots.get(..self.used).unwrap_or_default()
     }
 
     /// The counters so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// let mut slots = [Slot::<f64>::EMPTY; 3];
+    /// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+    /// for k in 0..9 {
+    ///     schedule.record(&(k as f64));
+    /// }
+    /// let stats = schedule.stats();
+    /// assert_eq!((stats.forward_steps, stats.capacity, stats.checkpoints_used), (9, 3, 3));
+    /// assert_eq!((stats.recomputed_steps, stats.reverse_steps), (0, 0)); // nothing reversed yet
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn stats(&self) -> CheckpointStats {
         CheckpointStats {
             forward_steps: self.recorded,
@@ -331,6 +551,31 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
     ///
     /// Call it once before every step of the forward sweep, `x_0` first; the
     /// number of calls is the number of steps [`Self::reverse`] reverses.
+    ///
+    /// # Examples
+    ///
+    /// Recording from a loop of one's own (here the forward sweep of
+    /// `x_{k+1} = x_k²`), then reversing it:
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// use odegrad::Error;
+    /// let mut slots = [Slot::EMPTY; 4];
+    /// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+    /// let mut x = 1.01f64;
+    /// for _ in 0..8 {
+    ///     schedule.record(&x);
+    ///     x *= x;
+    /// }
+    /// // ∂x_8/∂x_0 = Π 2·x_k.
+    /// let mut bar = 1.0;
+    /// let mut step = |_k: usize, x: &f64| Ok::<_, Error>(x * x);
+    /// let stats = schedule.reverse(&mut step, &mut |_k: usize, x: &f64| { bar *= 2.0 * x; Ok(()) })?;
+    /// let exact = 256.0 * 1.01f64.powi(255); // x_8 = x_0^256
+    /// assert!((bar - exact).abs() < 1e-12 * exact);
+    /// assert_eq!(stats.recomputed_steps, 8 - 4); // n − C below β(4, 2) = 15
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn record(&mut self, state: &P)
     where
         P: Clone,
@@ -348,6 +593,21 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
     /// # Errors
     ///
     /// The first error of `forward`.
+    ///
+    /// # Examples
+    ///
+    /// A sweep whose length is decided by the states: double from 1 until the
+    /// state exceeds 1000, which takes ten steps:
+    ///
+    /// ```
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// let mut slots = [Slot::EMPTY; 3];
+    /// let mut schedule = OnlineCheckpointer::new(&mut slots)?;
+    /// let mut double = |_k: usize, x: &u32| Ok::<_, odegrad::Error>(2 * x);
+    /// let last = schedule.sweep(1, &mut double, |_k, x| *x > 1000)?;
+    /// assert_eq!((last, schedule.forward_steps()), (1024, 10));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn sweep<F, D>(&mut self, init: P, forward: &mut F, mut done: D) -> Result<P, Error>
     where
         F: StepForward<P>,
@@ -464,6 +724,30 @@ impl<'a, P> OnlineCheckpointer<'a, P> {
     /// The first error of `forward` or `reverse`, after which the reversal
     /// stops. [`Error::CheckpointBufferTooSmall`] if no stored state precedes a
     /// step, which the schedule never produces.
+    ///
+    /// # Examples
+    ///
+    /// With a slot per step nothing is recomputed; with one slot everything is,
+    /// `n(n − 1)/2` steps ([`super::binomial::min_recomputations`]):
+    ///
+    /// ```
+    /// use odegrad::adjoint::binomial::min_recomputations;
+    /// use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
+    /// use odegrad::Error;
+    /// let mut step = |_k: usize, x: &u32| Ok::<_, Error>(x + 1);
+    /// for capacity in [6, 1] {
+    ///     let mut slots = [Slot::EMPTY; 6];
+    ///     let mut schedule = OnlineCheckpointer::new(&mut slots[..capacity])?;
+    ///     schedule.sweep(0, &mut step, |k, _| k == 6)?;
+    ///     let stats = schedule.reverse(&mut step, &mut |k: usize, x: &u32| {
+    ///         assert_eq!(*x as usize, k); // the exact state x_k
+    ///         Ok(())
+    ///     })?;
+    ///     assert_eq!(Some(stats.recomputed_steps), min_recomputations(6, capacity));
+    /// }
+    /// assert_eq!(min_recomputations(6, 1), Some(15));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn reverse<F, B>(self, forward: &mut F, reverse: &mut B) -> Result<CheckpointStats, Error>
     where
         P: Clone,

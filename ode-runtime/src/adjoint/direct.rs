@@ -38,6 +38,32 @@
 //! [`super::tangent_step`]); ESDIRK steps are replayed once for their stages,
 //! so their forward pass costs two primal solves. Rodas5P is refused at
 //! compile time.
+//!
+//! # Examples
+//!
+//! One pass of sensitivities gives every tangent at once: each column equals
+//! the tangent along its unit direction.
+//!
+//! ```
+//! use odegrad::adjoint::{DirectAdjoint, Tangent};
+//! use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+//! let pid = PidController::new(1e-8, 1e-8)?;
+//! let direct = DirectAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+//!     SVector::from([1.0, 1.0]), &[], &mut [], 1000)?;
+//! let (_, d_p, _) = direct.sensitivities::<4>(&mut [])?;
+//! for j in 0..4 {
+//!     let seed = Tangent { y0: SVector::zeros(), params: SVector::ith(j, 1.0), t0: 0.0, t1: 0.0 };
+//!     let column = direct.tangent(&seed, &mut [])?.y1_dot;
+//!     assert!((column - d_p.column(j)).norm() < 1e-12 * d_p.norm());
+//! }
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -60,24 +86,14 @@ use nalgebra::{SMatrix, SVector};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::{DirectAdjoint, Tangent};
-/// use ode_runtime::{ConstantStepSize, OdeSystem, OdeTerm, Tsit5, nalgebra::{SMatrix, SVector}};
-/// # struct Decay;
-/// # impl OdeSystem<f64, 1, 1> for Decay {
-/// #     const JAC_Y_PATTERN: [[bool; 1]; 1] = [[true]];
-/// #     const JAC_P_PATTERN: [[bool; 1]; 1] = [[true]];
-/// #     const DEPENDS_ON_T: bool = false;
-/// #     fn rhs(&self, _t: f64, y: &SVector<f64, 1>, p: &SVector<f64, 1>) -> SVector<f64, 1> { -p * y[0] }
-/// #     fn jvp_y(&self, _t: f64, _y: &SVector<f64, 1>, p: &SVector<f64, 1>, v: &SVector<f64, 1>) -> SVector<f64, 1> { -p * v[0] }
-/// #     fn jvp_p(&self, _t: f64, y: &SVector<f64, 1>, _p: &SVector<f64, 1>, v: &SVector<f64, 1>) -> SVector<f64, 1> { -y * v[0] }
-/// #     fn vjp(&self, _t: f64, y: &SVector<f64, 1>, p: &SVector<f64, 1>, w: &SVector<f64, 1>) -> (SVector<f64, 1>, SVector<f64, 1>) { (-p * w[0], -y * w[0]) }
-/// #     fn jac_y(&self, _t: f64, _y: &SVector<f64, 1>, p: &SVector<f64, 1>) -> SMatrix<f64, 1, 1> { SMatrix::from([[-p[0]]]) }
-/// #     fn jac_p(&self, _t: f64, y: &SVector<f64, 1>, _p: &SVector<f64, 1>) -> SMatrix<f64, 1, 1> { SMatrix::from([[-y[0]]]) }
-/// #     fn dfdt(&self, _t: f64, _y: &SVector<f64, 1>, _p: &SVector<f64, 1>) -> SVector<f64, 1> { SVector::zeros() }
-/// #     fn vjp_jvp(&self, _t: f64, _y: &SVector<f64, 1>, _p: &SVector<f64, 1>, v: &SVector<f64, 1>, _vt: f64, w: &SVector<f64, 1>)
-/// #         -> (SVector<f64, 1>, SVector<f64, 1>, f64) { (SVector::zeros(), SVector::from([-w[0] * v[0]]), 0.0) }
-/// # }
-/// // y' = −p y (the system `Decay`, e.g. from #[ode_system]): y(1) = e^{−p} y0.
+/// use odegrad::adjoint::{DirectAdjoint, Tangent};
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// // y' = −p y: y(1) = e^{−p} y0.
 /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
 /// let direct = DirectAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
 ///     Some(0.05), SVector::from([1.0]), &[], &mut [], 1000)?;
@@ -91,7 +107,7 @@ use nalgebra::{SMatrix, SVector};
 /// assert!((s.1[(0, 0)] - dy.y1_dot[0]).abs() < 1e-15);
 /// let g = direct.backward::<1>(&[], &SVector::from([1.0]))?;
 /// assert!((g.y0[0] - y1).abs() < 1e-12);
-/// # Ok::<(), ode_runtime::Error>(())
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub struct DirectAdjoint<'a, T, const N: usize, Tm, S, C>
 where
@@ -125,6 +141,30 @@ where
     ///
     /// Everything [`crate::diffeqsolve`] reports; [`Error::SaveBufferTooSmall`]
     /// if `ys` is shorter than `ts`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::adjoint::DirectAdjoint;
+    /// use odegrad::{nalgebra::SVector, ode_system, Error, OdeTerm, PidController, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let ts = [0.25, 0.5];
+    /// let mut ys = [SVector::zeros(); 2];
+    /// DirectAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None, SVector::from([1.0]),
+    ///     &ts, &mut ys, 1000)?;
+    /// assert!((ys[1][0] - (-1.0f64).exp()).abs() < 1e-9); // y(t) = e^{−p·t}·y0
+    /// let mut short = [SVector::zeros(); 1];
+    /// let result = DirectAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///     SVector::from([1.0]), &ts, &mut short, 1000);
+    /// assert!(matches!(result, Err(Error::SaveBufferTooSmall { needed: 2, capacity: 1 })));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn forward(
         term: &'a Tm,
@@ -173,11 +213,42 @@ where
     }
 
     /// The state at `t1`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::DirectAdjoint;
+    /// # use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// // y' = −p·y (`Decay`, from #[ode_system]): y(1) = e^{−p}·y0.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let direct = DirectAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.05), SVector::from([3.0]), &[], &mut [], 100)?;
+    /// assert!((direct.y1()[0] - 3.0 * (-2.0f64).exp()).abs() < 1e-9);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn y1(&self) -> &SVector<T, N> {
         &self.end.y
     }
 
     /// The forward solve's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::DirectAdjoint;
+    /// # use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// // y' = −p·y (`Decay`, from #[ode_system]) over [0, 1] in steps of 0.05.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let direct = DirectAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.05), SVector::from([1.0]), &[], &mut [], 100)?;
+    /// assert_eq!(direct.stats().num_accepted_steps, 20);
+    /// assert_eq!(direct.stats().num_rejected_steps, 0);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn stats(&self) -> Stats {
         self.end.stats
     }
@@ -193,6 +264,35 @@ where
     ///
     /// What the forward solve reported (it does not, being the same solve),
     /// and the errors of [`TangentStep::step_tangent`].
+    ///
+    /// # Examples
+    ///
+    /// The tangent along `ẏ0 = 1` (no parameter or time direction) carried by a
+    /// [`JvpField`]: `∂y(t)/∂y0 = e^{−p·t}` at every output and at `t1`:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{DirectAdjoint, JvpField};
+    /// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let ts = [0.3, 0.6];
+    /// let mut ys = [SVector::zeros(); 2];
+    /// let direct = DirectAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.05), SVector::from([1.0]), &ts, &mut ys, 100)?;
+    /// let field = JvpField { term: &term, p_dot: SVector::zeros() };
+    /// let mut outputs = [0.0; 2];
+    /// let (v1, _products) = direct.propagate(&field, SVector::from([1.0]), SVector::zeros(),
+    ///     SVector::zeros(), |m, v| outputs[m] = v[0])?;
+    /// assert!((v1[0] - (-2.0f64).exp()).abs() < 1e-9);
+    /// for (t, v) in ts.iter().zip(outputs) {
+    ///     assert!((v - (-2.0 * t).exp()).abs() < 1e-9);
+    /// }
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn propagate<F, E>(
         &self,
         field: &F,
@@ -271,6 +371,30 @@ where
     ///
     /// [`Error::SaveBufferTooSmall`] if `ys_dot` is shorter than `ts`; those
     /// of [`Self::propagate`].
+    ///
+    /// # Examples
+    ///
+    /// Moving `t1` alone: `ẏ(t1) = f(y(t1)) = −p·y(t1)`, while an output inside
+    /// the interval stays where it is:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{DirectAdjoint, Tangent};
+    /// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let (ts, mut ys, mut ys_dot) = ([0.5], [SVector::zeros()], [SVector::zeros()]);
+    /// let direct = DirectAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.05), SVector::from([1.0]), &ts, &mut ys, 100)?;
+    /// let seed = Tangent { y0: SVector::zeros(), params: SVector::zeros(), t0: 0.0, t1: 1.0 };
+    /// let out = direct.tangent(&seed, &mut ys_dot)?;
+    /// assert!((out.y1_dot[0] + 2.0 * out.y1[0]).abs() < 1e-6);
+    /// assert!(ys_dot[0][0].abs() < 1e-12);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn tangent(
         &self,
         seed: &Tangent<T, SVector<T, N>, <Tm as JvpTerm<T, SVector<T, N>>>::Params>,
@@ -311,6 +435,33 @@ where
     /// # Errors
     ///
     /// As [`Self::tangent`].
+    ///
+    /// # Examples
+    ///
+    /// `y' = p0 − p1·y` from `y0`: `y(t) = y* + (y0 − y*)·e^{−p1·t}` with
+    /// `y* = p0/p1`. All columns of `(∂y/∂y0, ∂y/∂p, [∂y/∂t0, ∂y/∂t1])` in one pass:
+    ///
+    /// ```
+    /// use odegrad::adjoint::DirectAdjoint;
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn relax(_t: f64, y: &[f64; 1], p: &[f64; 2]) -> [f64; 1] {
+    ///     [p[0] - p[1] * y[0]]
+    /// }
+    /// let (p0, p1, y0) = (3.0, 2.0, 0.5);
+    /// let term = OdeTerm::new(&Relax, SVector::from([p0, p1]));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let direct = DirectAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///     SVector::from([y0]), &[], &mut [], 1000)?;
+    /// let (d_y0, d_p, d_t) = direct.sensitivities::<2>(&mut [])?;
+    /// let e = (-p1).exp(); // e^{−p1·t} at t = 1
+    /// assert!((d_y0[(0, 0)] - e).abs() < 1e-8);
+    /// assert!((d_p[(0, 0)] - (1.0 - e) / p1).abs() < 1e-8);
+    /// assert!((d_p[(0, 1)] - (-p0 / (p1 * p1) * (1.0 - e) - (y0 - p0 / p1) * e)).abs() < 1e-8);
+    /// assert!((d_t[(0, 1)] - (p0 - p1 * direct.y1()[0])).abs() < 1e-6); // ∂y(t1)/∂t1 = f
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn sensitivities<const P: usize>(
         &self,
         ys_sens: &mut [Sensitivity<T, N, P>],
@@ -336,6 +487,36 @@ where
     ///
     /// [`Error::SaveBufferTooSmall`] if `ys_bar` is shorter than `ts`; those
     /// of [`Self::propagate`].
+    ///
+    /// # Examples
+    ///
+    /// The same gradient as [`super::RecursiveCheckpointAdjoint`], which
+    /// differentiates the same discrete solution in reverse mode:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{checkpoint::Slot, DirectAdjoint, RecursiveCheckpointAdjoint};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+    ///     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+    /// }
+    /// let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+    /// let pid = PidController::new(1e-6, 1e-6)?;
+    /// let y0 = SVector::from([1.0, 1.0]);
+    /// let (ts, mut ys) = ([0.5, 1.0], [SVector::zeros(); 2]);
+    /// let ys_bar = [SVector::from([1.0, 0.0]), SVector::from([0.0, 1.0])]; // L = x(0.5) + z(1)
+    /// let forward = DirectAdjoint::forward(&term, &Tsit5, &pid, 0.0, 2.0, None, y0, &ts,
+    ///     &mut ys, 1000)?
+    ///     .backward::<4>(&ys_bar, &SVector::zeros())?;
+    /// let mut slots = [Slot::EMPTY; 32];
+    /// let reverse = RecursiveCheckpointAdjoint::forward(&term, &Tsit5, &pid, 0.0, 2.0, None, y0,
+    ///     &ts, &mut ys, 1000, &mut slots)?
+    ///     .backward(&ys_bar, &SVector::zeros())?;
+    /// assert!((forward.params - reverse.params).norm() < 1e-12 * reverse.params.norm());
+    /// assert!((forward.y0 - reverse.y0).norm() < 1e-12 * reverse.y0.norm());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn backward<const P: usize>(
         self,
         ys_bar: &[SVector<T, N>],

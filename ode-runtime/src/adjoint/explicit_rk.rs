@@ -28,6 +28,30 @@
 //! derivatives `kᵢ` come with every accepted step, and the stage inputs `Yᵢ`
 //! are rebuilt from them with the solver's own arithmetic, so the reverse
 //! evaluates no vector field. Nothing here allocates.
+//!
+//! # Examples
+//!
+//! Every Runge–Kutta step is linear in `y0` for a linear system, so for
+//! `y' = −p·y` the cotangent of `y0` is `y1/y0`, whatever the tableau; here
+//! Dopri8's fourteen-stage step:
+//!
+//! ```
+//! use odegrad::adjoint::{OutputCotangents, SolverVjp};
+//! use odegrad::{nalgebra::SVector, ode_system, Dopri8, OdeTerm, Solver};
+//!
+//! #[ode_system]
+//! fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+//!     [-p[0] * y[0]]
+//! }
+//! let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+//! let y0 = SVector::from([3.0]);
+//! let state = Dopri8.init(&term, 0.0, 0.5, &y0);
+//! let y1 = Dopri8.step(&term, 0.0, 0.5, &y0, &state).y1;
+//! let (g, _) = Dopri8.step_vjp(&term, 0.0, 0.5, &y0, &state, &SVector::from([1.0]),
+//!     OutputCotangents::none())?;
+//! assert!((g.y0[0] - y1[0] / 3.0).abs() < 1e-15);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 pub use super::solver_vjp::StepVjp;
 use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjpResult, StepVjpWork};
@@ -68,29 +92,23 @@ pub(crate) fn dense_weight_derivatives<T: Scalar, const S: usize, const D: usize
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::explicit_rk::RkCotangent;
-/// use ode_runtime::solver::explicit::{erk_step, ExplicitRungeKutta, Heun};
-/// use ode_runtime::{FnTerm, VjpTerm, Term, nalgebra::SVector};
+/// use odegrad::adjoint::explicit_rk::RkCotangent;
+/// use odegrad::solver::explicit::{erk_step, ExplicitRungeKutta, Heun};
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Term};
 ///
 /// // y' = −p y with p = 2, one Heun step of size h = 0.1 from y0 = 1:
 /// // y1 = (1 − ph + (ph)²/2) y0, so dy1/dy0 = 0.82 and dy1/dp = (−h + p h²) y0 = −0.08.
-/// struct Decay;
-/// impl Term<f64, SVector<f64, 1>> for Decay {
-///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -2.0 * y }
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
 /// }
-/// impl VjpTerm<f64, SVector<f64, 1>> for Decay {
-///     type Params = SVector<f64, 1>;
-///     fn vjp(&self, _t: f64, y: &SVector<f64, 1>, w: &SVector<f64, 1>)
-///         -> (SVector<f64, 1>, SVector<f64, 1>, f64) {
-///         (-2.0 * w, SVector::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
 /// let tableau = <Heun as ExplicitRungeKutta<2, 2>>::TABLEAU;
 /// let y0 = SVector::from([1.0]);
-/// let out = erk_step(tableau, &Decay, 0.0, 0.1, &y0, &SVector::zeros());
+/// let out = erk_step(tableau, &term, 0.0, 0.1, &y0, &term.vf(0.0, &y0));
 /// let mut cot = RkCotangent::new();
 /// cot.add_end(tableau, 0.1, &SVector::from([1.0]));
-/// let (g, vjps) = cot.pull_back(tableau, &Decay, 0.0, 0.1, &y0, &out.dense);
+/// let (g, vjps) = cot.pull_back(tableau, &term, 0.0, 0.1, &y0, &out.dense);
 /// assert!((g.y0[0] - 0.82).abs() < 1e-14);
 /// assert!((g.params[0] + 0.08).abs() < 1e-14);
 /// assert_eq!(vjps, 2);
@@ -116,6 +134,28 @@ impl<T: Scalar, Y: State<T>, const S: usize> Default for RkCotangent<T, Y, S> {
 
 impl<T: Scalar, Y: State<T>, const S: usize> RkCotangent<T, Y, S> {
     /// No cotangent yet.
+    ///
+    /// # Examples
+    ///
+    /// Nothing to pull back costs nothing: no cotangent, no product.
+    ///
+    /// ```
+    /// use odegrad::adjoint::explicit_rk::RkCotangent;
+    /// use odegrad::solver::explicit::{erk_step, ExplicitRungeKutta, Tsit5};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Term};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let tableau = <Tsit5 as ExplicitRungeKutta<7, 4>>::TABLEAU;
+    /// let y0 = SVector::from([1.0]);
+    /// let stages = erk_step(tableau, &term, 0.0, 0.1, &y0, &term.vf(0.0, &y0)).dense;
+    /// let (g, products) = RkCotangent::new().pull_back(tableau, &term, 0.0, 0.1, &y0, &stages);
+    /// assert_eq!(products, 0);
+    /// assert!(g.y0[0].abs() < 1e-300 && g.params[0].abs() < 1e-300);
+    /// ```
     pub fn new() -> Self {
         Self {
             y0: Y::zero(),
@@ -126,6 +166,34 @@ impl<T: Scalar, Y: State<T>, const S: usize> RkCotangent<T, Y, S> {
     }
 
     /// Adds the cotangent `y1_bar` of the step's end `y1 = y0 + h Σᵢ bᵢ kᵢ`.
+    ///
+    /// # Examples
+    ///
+    /// For Euler, `y1 = y0 + h·f(y0)`, the end's cotangent `w` pulls back to
+    /// `w + h·J_yᵀw` and `h·J_pᵀw`, checked against the Jacobians `#[ode_system]`
+    /// generates:
+    ///
+    /// ```
+    /// use odegrad::adjoint::explicit_rk::RkCotangent;
+    /// use odegrad::solver::explicit::{erk_step, Euler, ExplicitRungeKutta};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeSystem, OdeTerm, Term};
+    ///
+    /// #[ode_system]
+    /// fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+    ///     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+    /// }
+    /// let p = SVector::from([1.5, 1.0, 3.0, 1.0]);
+    /// let term = OdeTerm::new(&LotkaVolterra, p);
+    /// let tableau = <Euler as ExplicitRungeKutta<1, 1>>::TABLEAU;
+    /// let (y0, h, w) = (SVector::from([1.0, 2.0]), 0.1, SVector::from([0.3, -1.2]));
+    /// let stages = erk_step(tableau, &term, 0.0, h, &y0, &term.vf(0.0, &y0)).dense;
+    /// let mut cot = RkCotangent::new();
+    /// cot.add_end(tableau, h, &w);
+    /// let (g, _) = cot.pull_back(tableau, &term, 0.0, h, &y0, &stages);
+    /// let (j_y, j_p) = (LotkaVolterra.jac_y(0.0, &y0, &p), LotkaVolterra.jac_p(0.0, &y0, &p));
+    /// assert!((g.y0 - (w + h * j_y.transpose() * w)).norm() < 1e-15);
+    /// assert!((g.params - h * j_p.transpose() * w).norm() < 1e-15);
+    /// ```
     pub fn add_end<const D: usize>(&mut self, tableau: &ButcherTableau<S, D>, h: T, y1_bar: &Y) {
         self.y0 = self.y0.add(y1_bar);
         for (k_bar, &bi) in self.k.iter_mut().zip(tableau.b.iter()) {
@@ -138,6 +206,40 @@ impl<T: Scalar, Y: State<T>, const S: usize> RkCotangent<T, Y, S> {
     /// Adds the cotangent `y_bar` of the continuous extension `y(θ)` at
     /// `θ = (t − t0)/h`, for a fixed output time `t` inside the step: the
     /// output time is not differentiated, `t0` and `h` are, through `θ`.
+    ///
+    /// # Examples
+    ///
+    /// The cotangent of Heun's continuous extension at a fixed time inside the
+    /// step, against a central difference of the interpolated value in `y0`:
+    ///
+    /// ```
+    /// use odegrad::adjoint::explicit_rk::RkCotangent;
+    /// use odegrad::solver::explicit::{erk_step, ExplicitRungeKutta, Heun};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Solver, Term};
+    ///
+    /// #[ode_system]
+    /// fn logistic(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [p[0] * y[0] * (1.0 - y[0])]
+    /// }
+    /// type V1 = SVector<f64, 1>;
+    /// type Logistic1 = OdeTerm<'static, Logistic, f64, 1, 1>;
+    /// let term = OdeTerm::new(&Logistic, SVector::from([3.0]));
+    /// let tableau = <Heun as ExplicitRungeKutta<2, 2>>::TABLEAU;
+    /// let (h, t) = (0.2, 0.13);
+    /// // y(t) from a step of size h starting at y0.
+    /// let y_at = |y0: f64| {
+    ///     let y0 = V1::from([y0]);
+    ///     let out = erk_step(tableau, &term, 0.0, h, &y0, &term.vf(0.0, &y0));
+    ///     <Heun as Solver<_, _, Logistic1>>::interpolate(&Heun, 0.0, h, &y0, &out.y1, &out.dense, t)[0]
+    /// };
+    /// let y0 = V1::from([0.2]);
+    /// let stages = erk_step(tableau, &term, 0.0, h, &y0, &term.vf(0.0, &y0)).dense;
+    /// let mut cot = RkCotangent::new();
+    /// cot.add_output(tableau, h, &stages, t / h, &V1::from([1.0]));
+    /// let (g, _) = cot.pull_back(tableau, &term, 0.0, h, &y0, &stages);
+    /// let fd = (y_at(0.2 + 1e-6) - y_at(0.2 - 1e-6)) / 2e-6;
+    /// assert!((g.y0[0] - fd).abs() < 1e-8);
+    /// ```
     pub fn add_output<const D: usize>(
         &mut self,
         tableau: &ButcherTableau<S, D>,
@@ -176,6 +278,36 @@ impl<T: Scalar, Y: State<T>, const S: usize> RkCotangent<T, Y, S> {
     /// product of the term per stage with a nonzero cotangent. Returns the
     /// cotangents of `y0`, the parameters, `t0` and `h`, and the number of
     /// products taken.
+    ///
+    /// # Examples
+    ///
+    /// The same cotangents as the solver's own step reverse, one product per stage
+    /// with a nonzero cotangent: Tsit5's seventh stage, `f(t1, y1)`, has weight
+    /// zero in `y1`, so reversing the end takes six.
+    ///
+    /// ```
+    /// use odegrad::adjoint::explicit_rk::RkCotangent;
+    /// use odegrad::adjoint::{OutputCotangents, SolverVjp};
+    /// use odegrad::solver::explicit::{erk_step, ExplicitRungeKutta, Tsit5};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Solver};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let tableau = <Tsit5 as ExplicitRungeKutta<7, 4>>::TABLEAU;
+    /// let (y0, w) = (SVector::from([1.0]), SVector::from([1.0]));
+    /// let f0 = Tsit5.init(&term, 0.0, 0.1, &y0);
+    /// let stages = erk_step(tableau, &term, 0.0, 0.1, &y0, &f0).dense;
+    /// let mut cot = RkCotangent::new();
+    /// cot.add_end(tableau, 0.1, &w);
+    /// let (g, products) = cot.pull_back(tableau, &term, 0.0, 0.1, &y0, &stages);
+    /// assert_eq!(products, 6);
+    /// let (step, _) = Tsit5.step_vjp(&term, 0.0, 0.1, &y0, &f0, &w, OutputCotangents::none())?;
+    /// assert!((g.y0[0] - step.y0[0]).abs() < 1e-15 && (g.h - step.h).abs() < 1e-15);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn pull_back<Tm, const D: usize>(
         mut self,
         tableau: &ButcherTableau<S, D>,
@@ -243,6 +375,35 @@ impl<T: Scalar, Y: State<T>, const S: usize> RkCotangent<T, Y, S> {
 /// What [`SolverVjp::step_vjp`] does for every explicit solver of the crate;
 /// public so that a method defined outside the crate can implement
 /// [`SolverVjp`] with it.
+///
+/// # Examples
+///
+/// Every two-stage method of order two computes `y1 = (1 − hp + (hp)²/2)·y0`
+/// for `y' = −p·y`; the reverse of Ralston's and of the midpoint method's
+/// tableau gives that polynomial's derivatives:
+///
+/// ```
+/// use odegrad::adjoint::{explicit_rk::erk_step_vjp, OutputCotangents};
+/// use odegrad::solver::explicit::{ExplicitRungeKutta, Midpoint, Ralston};
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Term};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let (p, h) = (2.0, 0.1);
+/// let term = OdeTerm::new(&Decay, SVector::from([p]));
+/// let (y0, w) = (SVector::from([1.0]), SVector::from([1.0]));
+/// let f0 = term.vf(0.0, &y0);
+/// for tableau in [<Ralston as ExplicitRungeKutta<2, 2>>::TABLEAU,
+///     <Midpoint as ExplicitRungeKutta<2, 2>>::TABLEAU]
+/// {
+///     let (g, work) = erk_step_vjp(tableau, &term, 0.0, h, &y0, &f0, &w, OutputCotangents::none());
+///     assert!((g.y0[0] - (1.0 - h * p + (h * p).powi(2) / 2.0)).abs() < 1e-15);
+///     assert!((g.params[0] - (-h + p * h * h)).abs() < 1e-15); // ∂y1/∂p
+///     assert_eq!(work.vjp_evals, 2);
+/// }
+/// ```
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn erk_step_vjp<T, Y, Tm, const S: usize, const D: usize>(

@@ -61,6 +61,35 @@
 //! controller state and counters) and the previous step's end — not the
 //! stages, not the outputs. See
 //! [`super::binomial::default_checkpoint_count`] for the default `C`.
+//!
+//! # Examples
+//!
+//! The number of slots changes the cost, never the result: with two slots
+//! for forty steps the gradient is bit for bit the one with a slot per step,
+//! paid for with recomputed steps.
+//!
+//! ```
+//! use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+//! use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+//! // The gradient of x(2) for Lotka–Volterra, forty steps of 0.05.
+//! let gradient = |slots: &mut [_]| {
+//!     RecursiveCheckpointAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 2.0,
+//!         Some(0.05), SVector::from([1.0, 1.0]), &[], &mut [], 100, slots)?
+//!         .backward(&[], &SVector::from([1.0, 0.0]))
+//! };
+//! let many = gradient(&mut [Slot::EMPTY; 40])?;
+//! let two = gradient(&mut [Slot::EMPTY; 2])?;
+//! assert_eq!(many.params, two.params);
+//! assert_eq!(many.stats.checkpoints.recomputed_steps, 0);
+//! assert!(two.stats.checkpoints.recomputed_steps > 40);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -83,6 +112,34 @@ pub type CheckpointOf<T, Y, Tm, S, C> = Checkpoint<T, LoopStateOf<T, Y, Tm, S, C
 /// What [`RecursiveCheckpointAdjoint`] keeps of the solve before a step: the
 /// loop state, and where the step before it ended (one ulp short of the loop
 /// state's time when that step stopped at a discontinuity).
+///
+/// # Examples
+///
+/// With as many slots as steps every checkpoint is kept, slot `k` holding the
+/// loop state before step `k`:
+///
+/// ```
+/// use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, Euler, OdeTerm};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// // Four Euler steps of 0.25 for y' = −2y: y_k = (1 − 2·0.25)^k.
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+/// let mut slots = [Slot::EMPTY; 4];
+/// let solve = RecursiveCheckpointAdjoint::forward(&term, &Euler, &ConstantStepSize,
+///     0.0, 1.0, Some(0.25), SVector::from([1.0]), &[], &mut [], 100, &mut slots)?;
+/// drop(solve); // releases the buffer
+/// for (k, slot) in slots.iter().enumerate() {
+///     let checkpoint = slot.state().expect("every state is kept");
+///     assert!((checkpoint.loop_state.t - 0.25 * k as f64).abs() < 1e-15);
+///     assert!((checkpoint.loop_state.y[0] - 0.5f64.powi(k as i32)).abs() < 1e-15);
+///     assert!((checkpoint.previous_step_end - checkpoint.loop_state.t).abs() < 1e-15);
+/// }
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Checkpoint<T, L> {
     /// The loop state the step starts from.
@@ -94,6 +151,34 @@ pub struct Checkpoint<T, L> {
 /// The gradient of a scalar loss of a solve's outputs. `St` is the adjoint's
 /// work counters ([`AdjointStats`] here, `BacksolveStats` for the continuous
 /// adjoint).
+///
+/// # Examples
+///
+/// For `y' = −p·y`, `y(t1) = e^{−p(t1 − t0)}·y0`; with a constant step size
+/// every field of the gradient of `L = y(t1)` matches the closed form to the
+/// method's accuracy:
+///
+/// ```
+/// use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let (p, y0) = (2.0, 3.0);
+/// let term = OdeTerm::new(&Decay, SVector::from([p]));
+/// let mut slots = [Slot::EMPTY; 8];
+/// let g = RecursiveCheckpointAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+///     Some(0.05), SVector::from([y0]), &[], &mut [], 100, &mut slots)?
+///     .backward(&[], &SVector::from([1.0]))?;
+/// let y1 = (-p).exp() * y0;
+/// assert!((g.y0[0] - (-p).exp()).abs() < 1e-9);  // ∂y(1)/∂y0 = e^{−p}
+/// assert!((g.params[0] + y1).abs() < 1e-8);      // ∂y(1)/∂p = −(t1 − t0)·y(1)
+/// assert!((g.t1 + p * y1).abs() < 1e-6);         // ∂y(1)/∂t1 = f(y(1))
+/// assert!((g.t0 - p * y1).abs() < 1e-6);         // ∂y(1)/∂t0 = −f(y(1)), autonomous
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Gradient<T, Y, P, St = AdjointStats> {
     /// With respect to the initial state.
@@ -109,6 +194,34 @@ pub struct Gradient<T, Y, P, St = AdjointStats> {
 }
 
 /// Counters of a gradient computation.
+///
+/// # Examples
+///
+/// Ten Euler steps reversed with four checkpoints: one vector–Jacobian product
+/// per step (Euler has one stage), and the `n − C` recomputations that are the
+/// least any schedule needs ([`super::binomial::min_recomputations`]):
+///
+/// ```
+/// use odegrad::adjoint::{binomial::min_recomputations, checkpoint::Slot, RecursiveCheckpointAdjoint};
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, Euler, OdeTerm};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+/// let mut slots = [Slot::EMPTY; 4];
+/// let g = RecursiveCheckpointAdjoint::forward(&term, &Euler, &ConstantStepSize, 0.0, 1.0,
+///     Some(0.1), SVector::from([1.0]), &[], &mut [], 100, &mut slots)?
+///     .backward(&[], &SVector::from([1.0]))?;
+/// let s = g.stats;
+/// assert_eq!(s.forward.num_accepted_steps, 10);
+/// assert_eq!(s.checkpoints.reverse_steps, 10);
+/// assert_eq!(Some(s.checkpoints.recomputed_steps), min_recomputations(10, 4)); // 6
+/// assert_eq!(s.vjp_evals, 10);
+/// assert_eq!((s.second_order_evals, s.jac_evals, s.lu_factorisations), (0, 0, 0));
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AdjointStats {
     /// The forward solve's counters.
@@ -154,24 +267,18 @@ impl BackwardWork {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
-/// use ode_runtime::{ConstantStepSize, Tsit5, Term, VjpTerm, nalgebra::SVector};
+/// use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
 ///
 /// // y' = −p y: y(1) = e^{−p} y0.
-/// struct Decay(f64);
-/// impl Term<f64, SVector<f64, 1>> for Decay {
-///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -self.0 * y }
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
 /// }
-/// impl VjpTerm<f64, SVector<f64, 1>> for Decay {
-///     type Params = SVector<f64, 1>;
-///     fn vjp(&self, _t: f64, y: &SVector<f64, 1>, w: &SVector<f64, 1>)
-///         -> (SVector<f64, 1>, SVector<f64, 1>, f64) {
-///         (-self.0 * w, SVector::from([-w[0] * y[0]]), 0.0)
-///     }
-/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
 /// let mut slots = [Slot::EMPTY; 4];
 /// let adjoint = RecursiveCheckpointAdjoint::forward(
-///     &Decay(2.0), &Tsit5, &ConstantStepSize, 0.0, 1.0, Some(0.05),
+///     &term, &Tsit5, &ConstantStepSize, 0.0, 1.0, Some(0.05),
 ///     SVector::from([1.0]), &[], &mut [], 1000, &mut slots)?;
 /// let y1 = *adjoint.y1();
 /// // loss = y(1): its cotangent is one.
@@ -181,7 +288,7 @@ impl BackwardWork {
 /// // dy(1)/dt1 = f(y(1)) = −p y(1), up to the local error of the last step.
 /// assert!((g.t1 + 2.0 * y1[0]).abs() < 1e-6, "{} {}", g.t1, -2.0 * y1[0]);
 /// assert_eq!(g.stats.checkpoints.reverse_steps, 20);
-/// # Ok::<(), ode_runtime::Error>(())
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub struct RecursiveCheckpointAdjoint<'a, T, Y, Tm, S, C>
 where
@@ -207,6 +314,37 @@ where
 }
 
 /// Where a terminating event ended a solve, and what moving it takes.
+///
+/// # Examples
+///
+/// `y' = −p·y` from `y0 = 1` stopped where `y = 1/2`, at `t* = ln 2 / p`:
+///
+/// ```
+/// use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+/// use odegrad::event::{Direction, FloatEvent};
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// type V1 = SVector<f64, 1>;
+/// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+/// let half = FloatEvent::new(|_t: f64, y: &V1| y[0] - 0.5)
+///     .with_direction(Direction::Down)
+///     .with_gradient(|_t: f64, _y: &V1| (0.0, V1::from([1.0]))); // (∂g/∂t, ∂g/∂y)
+/// let pid = PidController::new(1e-10, 1e-10)?;
+/// let mut slots = [Slot::EMPTY; 16];
+/// let solve = RecursiveCheckpointAdjoint::forward_with_event(&term, &Tsit5, &pid, 0.0,
+///     f64::INFINITY, None, V1::from([1.0]), &[], &mut [], 1000, &mut slots, &half)?;
+/// let end = solve.event().expect("the event triggers");
+/// assert!((end.t - 2f64.ln() / 2.0).abs() < 1e-9);
+/// assert!((end.y[0] - 0.5).abs() < 1e-9);
+/// // A located event: ġ = ∂g/∂y·f = −p·y* = −1.
+/// let (_g_y, g_dot, _f) = end.sensitivity.expect("located, with a gradient");
+/// assert!((g_dot + 1.0).abs() < 1e-8);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct EventEnd<T, Y> {
     /// The event time `t*`.
@@ -279,6 +417,32 @@ where
     /// Everything [`crate::diffeqsolve`] reports; [`Error::SaveBufferTooSmall`]
     /// if `ys` is shorter than `ts`; [`Error::CheckpointBufferTooSmall`] if
     /// `slots` is empty.
+    ///
+    /// # Examples
+    ///
+    /// The outputs at `ts` follow `y(t) = e^{−p·t}·y0`:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let ts = [0.0, 0.25, 0.5, 0.75];
+    /// let mut ys = [SVector::zeros(); 4];
+    /// let mut slots = [Slot::EMPTY; 16];
+    /// let solve = RecursiveCheckpointAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///     SVector::from([1.0]), &ts, &mut ys, 1000, &mut slots)?;
+    /// for (t, y) in ts.iter().zip(&ys) {
+    ///     assert!((y[0] - (-2.0 * t).exp()).abs() < 1e-9);
+    /// }
+    /// assert!((solve.y1()[0] - (-2.0f64).exp()).abs() < 1e-9);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn forward(
         term: &'a Tm,
@@ -319,6 +483,36 @@ where
     /// where `t̄*` is the loss's cotangent of the event time
     /// ([`Self::backward_with_event_time`]). A boolean event ends at a step
     /// end, which moves only with the step grid (with `t0`).
+    ///
+    /// # Examples
+    ///
+    /// The event ends the solve early, and outputs after it stay unwritten:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+    /// use odegrad::event::{Direction, FloatEvent};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// type V1 = SVector<f64, 1>;
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// // y = 1/2 at t* = ln 2 / 2 ≈ 0.347.
+    /// let half = FloatEvent::new(|_t: f64, y: &V1| y[0] - 0.5)
+    ///     .with_gradient(|_t: f64, _y: &V1| (0.0, V1::from([1.0])));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let ts = [0.25, 0.5];
+    /// let mut ys = [V1::from([-1.0]); 2];
+    /// let mut slots = [Slot::EMPTY; 16];
+    /// let solve = RecursiveCheckpointAdjoint::forward_with_event(&term, &Tsit5, &pid, 0.0, 1.0,
+    ///     None, V1::from([1.0]), &ts, &mut ys, 1000, &mut slots, &half)?;
+    /// assert!((solve.y1()[0] - 0.5).abs() < 1e-9);
+    /// assert!((ys[0][0] - (-0.5f64).exp()).abs() < 1e-9);
+    /// assert!((ys[1][0] + 1.0).abs() < 1e-15); // after t*: untouched
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn forward_with_event<E: DifferentiableEvent<T, Y, Tm>>(
         term: &'a Tm,
@@ -441,16 +635,72 @@ where
     }
 
     /// The state at `t1` (at the event time if an event ended the solve).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+    /// # use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// // y' = −p·y (`Decay`, from #[ode_system]) to t1 = 1: y(1) = e^{−p}·y0.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let mut slots = [Slot::EMPTY; 8];
+    /// let solve = RecursiveCheckpointAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.05), SVector::from([3.0]), &[], &mut [], 100, &mut slots)?;
+    /// assert!((solve.y1()[0] - 3.0 * (-2.0f64).exp()).abs() < 1e-9);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn y1(&self) -> &Y {
         self.event_end.as_ref().map_or(&self.end.y, |e| &e.y)
     }
 
     /// Where a terminating event ended the solve, if one did.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+    /// # use odegrad::event::FloatEvent;
+    /// # use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// # type V1 = SVector<f64, 1>;
+    /// // y' = −2y from y0 = 1 crosses 1/2 at ln 2 / 2 ≈ 0.347: after t1 = 0.2, before t1 = 1.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let half = FloatEvent::new(|_t: f64, y: &V1| y[0] - 0.5)
+    ///     .with_gradient(|_t: f64, _y: &V1| (0.0, V1::from([1.0])));
+    /// let pid = PidController::new(1e-8, 1e-8)?;
+    /// for (t1, triggers) in [(0.2, false), (1.0, true)] {
+    ///     let mut slots = [Slot::EMPTY; 16];
+    ///     let solve = RecursiveCheckpointAdjoint::forward_with_event(&term, &Tsit5, &pid, 0.0,
+    ///         t1, None, V1::from([1.0]), &[], &mut [], 1000, &mut slots, &half)?;
+    ///     assert_eq!(solve.event().is_some(), triggers);
+    /// }
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn event(&self) -> Option<&EventEnd<T, Y>> {
         self.event_end.as_ref()
     }
 
     /// The forward solve's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+    /// # use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+    /// # #[ode_system]
+    /// # fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] { [-p[0] * y[0]] }
+    /// // y' = −p·y (`Decay`, from #[ode_system]) over [0, 1] in steps of 0.05.
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let mut slots = [Slot::EMPTY; 8];
+    /// let solve = RecursiveCheckpointAdjoint::forward(&term, &Tsit5, &ConstantStepSize, 0.0, 1.0,
+    ///     Some(0.05), SVector::from([1.0]), &[], &mut [], 100, &mut slots)?;
+    /// assert_eq!(solve.stats().num_accepted_steps, 20);
+    /// assert_eq!(solve.stats().num_rejected_steps, 0);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn stats(&self) -> Stats {
         self.end.stats
     }
@@ -464,6 +714,33 @@ where
     /// error of a recomputed step, which would mean the term is not
     /// deterministic (a replay that ends early is reported as
     /// [`Error::NonFiniteState`]).
+    ///
+    /// # Examples
+    ///
+    /// The loss `L = Σ_m y(t_m)` over three save times has
+    /// `∂L/∂p = −Σ_m t_m·e^{−p·t_m}·y0`; its cotangents are all one:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let ts = [0.25, 0.5, 1.0];
+    /// let mut ys = [SVector::zeros(); 3];
+    /// let mut slots = [Slot::EMPTY; 16];
+    /// let solve = RecursiveCheckpointAdjoint::forward(&term, &Tsit5, &pid, 0.0, 1.0, None,
+    ///     SVector::from([1.0]), &ts, &mut ys, 1000, &mut slots)?;
+    /// let ys_bar = [SVector::from([1.0]); 3];
+    /// let g = solve.backward(&ys_bar, &SVector::zeros())?;
+    /// let exact: f64 = ts.iter().map(|t| -t * (-2.0 * t).exp()).sum();
+    /// assert!((g.params[0] - exact).abs() < 1e-8);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn backward(self, ys_bar: &[Y], y1_bar: &Y) -> Result<Gradient<T, Y, Tm::Params>, Error>
     where
         Tm: VjpTerm<T, Y>,
@@ -482,6 +759,37 @@ where
     /// As [`Self::backward`]; [`Error::SingularMatrix`] if the condition
     /// crosses zero tangentially (`dg/dt = 0` along the solution), where the
     /// event time has no derivative.
+    ///
+    /// # Examples
+    ///
+    /// The gradient of the event time itself: `y0·e^{−p·t*} = 1/2` gives
+    /// `t* = ln(2·y0)/p`, so `∂t*/∂p = −t*/p` and `∂t*/∂y0 = 1/(p·y0)`:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{checkpoint::Slot, RecursiveCheckpointAdjoint};
+    /// use odegrad::event::FloatEvent;
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, PidController, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// type V1 = SVector<f64, 1>;
+    /// let (p, y0) = (2.0, 1.5);
+    /// let term = OdeTerm::new(&Decay, SVector::from([p]));
+    /// let half = FloatEvent::new(|_t: f64, y: &V1| y[0] - 0.5)
+    ///     .with_gradient(|_t: f64, _y: &V1| (0.0, V1::from([1.0])));
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// let mut slots = [Slot::EMPTY; 16];
+    /// let solve = RecursiveCheckpointAdjoint::forward_with_event(&term, &Tsit5, &pid, 0.0,
+    ///     f64::INFINITY, None, V1::from([y0]), &[], &mut [], 1000, &mut slots, &half)?;
+    /// // L = t*: no state cotangents, t̄* = 1.
+    /// let g = solve.backward_with_event_time(&[], &V1::zeros(), 1.0)?;
+    /// let t_star = (2.0 * y0).ln() / p;
+    /// assert!((g.params[0] + t_star / p).abs() < 1e-7);
+    /// assert!((g.y0[0] - 1.0 / (p * y0)).abs() < 1e-7);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn backward_with_event_time(
         self,
         ys_bar: &[Y],

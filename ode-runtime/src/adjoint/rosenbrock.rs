@@ -23,6 +23,39 @@
 //! form); D. Daescu, A. Sandu and G. Carmichael, "Direct and adjoint
 //! sensitivity analysis of chemical kinetic systems with KPP: II",
 //! Atmospheric Environment 37 (2003), for Rosenbrock discrete adjoints.
+//!
+//! # Examples
+//!
+//! One Rodas5P step's cotangents against central differences of the step in
+//! the parameters: its stages are linear, so nothing is left to a tolerance.
+//!
+//! ```
+//! use odegrad::adjoint::{OutputCotangents, SolverVjp};
+//! use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Rodas5P, Solver};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! type V2 = SVector<f64, 2>;
+//! let (y0, h, w) = (V2::from([1.0, 2.0]), 0.1, V2::from([0.3, -1.2]));
+//! // ⟨w, y1⟩ after one step with parameters p.
+//! let step = |p| {
+//!     let term = OdeTerm::new(&LotkaVolterra, p);
+//!     w.dot(&Rodas5P.step(&term, 0.0, h, &y0, &Rodas5P.init(&term, 0.0, h, &y0)).y1)
+//! };
+//! let p = SVector::from([1.5, 1.0, 3.0, 1.0]);
+//! let term = OdeTerm::new(&LotkaVolterra, p);
+//! let state = Rodas5P.init(&term, 0.0, h, &y0);
+//! let (g, work) = Rodas5P.step_vjp(&term, 0.0, h, &y0, &state, &w, OutputCotangents::none())?;
+//! for j in 0..4 {
+//!     let e = 1e-6 * SVector::<f64, 4>::ith(j, 1.0);
+//!     let fd = (step(p + e) - step(p - e)) / 2e-6;
+//!     assert!((g.params[j] - fd).abs() < 1e-8, "{} vs {fd}", g.params[j]);
+//! }
+//! assert!(work.second_order_evals > 0);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 use super::solver_vjp::{OutputCotangents, SolverVjp, StepVjp, StepVjpResult, StepVjpWork};
 use crate::solver::rosenbrock::{RODAS5P, Rodas5P, RosenbrockTableau, rosenbrock_step};

@@ -32,6 +32,42 @@
 //! generated systems do not provide (they give `vjp_jvp`, reverse over
 //! forward). It implements no [`TangentStep`], so asking for it is a compile
 //! error.
+//!
+//! # Examples
+//!
+//! The tangent of an implicit Kvaerno5 step, by the implicit function theorem
+//! at its converged stages, against central differences of the computed step
+//! in a parameter:
+//!
+//! ```
+//! use odegrad::adjoint::tangent_step::StepGrid;
+//! use odegrad::adjoint::{JvpField, TangentStep};
+//! use odegrad::integrate::{Advance, Integrator};
+//! use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, Kvaerno5, OdeTerm, Solver};
+//!
+//! #[ode_system]
+//! fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+//!     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+//! }
+//! let solver = Kvaerno5::new(1e-13, 1e-13)?;
+//! let (y0, h) = (SVector::from([1.0, 2.0]), 0.1);
+//! let p = SVector::from([1.5, 1.0, 3.0, 1.0]);
+//! let p_dot = SVector::from([0.0, 0.0, 1.0, 0.0]);
+//! // y1 of one step with parameters p.
+//! let step = |p| {
+//!     let term = OdeTerm::new(&LotkaVolterra, p);
+//!     solver.step(&term, 0.0, h, &y0, &solver.init(&term, 0.0, h, &y0)).y1
+//! };
+//! let term = OdeTerm::new(&LotkaVolterra, p);
+//! let mut it = Integrator::new(&term, &solver, &ConstantStepSize, 0.0, h, Some(h), y0, 10)?;
+//! let Advance::Accepted(accepted) = it.advance()? else { panic!("one accepted step") };
+//! let field = JvpField { term: &term, p_dot };
+//! let grid = StepGrid { start: SVector::zeros(), stop: SVector::zeros() };
+//! let v = solver.step_tangent(&field, &accepted, &grid, &SVector::zeros(), None, &[], |_, _| {})?;
+//! let fd = (step(p + 1e-6 * p_dot) - step(p - 1e-6 * p_dot)) / 2e-6;
+//! assert!((v.y1 - fd).norm() < 1e-6, "{} vs {fd}", v.y1);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 use super::explicit_rk::dense_weight_derivatives;
 use super::tangent_field::TangentField;
@@ -44,6 +80,36 @@ use crate::{Error, Scalar, Solver, State, Term};
 use nalgebra::{SMatrix, SVector};
 
 /// How the two ends of a step move: the tangents of its start and end times.
+///
+/// # Examples
+///
+/// One Euler step `y1 = y0 + h·f(y0)` of an autonomous system: growing the step
+/// (its end moves) gives `ẏ1 = f(y0)`; shifting it whole changes nothing.
+///
+/// ```
+/// use odegrad::adjoint::tangent_step::StepGrid;
+/// use odegrad::adjoint::{JvpField, TangentStep};
+/// use odegrad::integrate::{Advance, Integrator};
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, Euler, OdeTerm, Term};
+///
+/// #[ode_system]
+/// fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+///     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+/// }
+/// let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+/// let y0 = SVector::from([1.0, 2.0]);
+/// let mut it = Integrator::new(&term, &Euler, &ConstantStepSize, 0.0, 0.1, Some(0.1), y0, 10)?;
+/// let Advance::Accepted(step) = it.advance()? else { panic!("one accepted step") };
+/// let field = JvpField { term: &term, p_dot: SVector::zeros() };
+/// let (zero, one) = (SVector::from([0.0]), SVector::from([1.0]));
+/// let grow = StepGrid { start: zero, stop: one };
+/// let shift = StepGrid { start: one, stop: one };
+/// let dy_grow = Euler.step_tangent(&field, &step, &grow, &SVector::zeros(), None, &[], |_, _| {})?;
+/// let dy_shift = Euler.step_tangent(&field, &step, &shift, &SVector::zeros(), None, &[], |_, _| {})?;
+/// assert!((dy_grow.y1 - term.vf(0.0, &y0)).norm() < 1e-15);
+/// assert!(dy_shift.y1.norm() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct StepGrid<Tt> {
     /// Tangent of the step's start.
@@ -53,6 +119,36 @@ pub struct StepGrid<Tt> {
 }
 
 /// The tangent of a step's results.
+///
+/// # Examples
+///
+/// Tsit5's last stage is `f(t1, y1)`, so the tangent `f1` it hands the next
+/// step is the linearised field at the step's end along `ẏ1`; computing the
+/// first stage too takes seven products:
+///
+/// ```
+/// use odegrad::adjoint::tangent_step::StepGrid;
+/// use odegrad::adjoint::{JvpField, TangentField, TangentStep};
+/// use odegrad::integrate::{Advance, Integrator};
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Tsit5};
+///
+/// #[ode_system]
+/// fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+///     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+/// }
+/// let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+/// let mut it = Integrator::new(&term, &Tsit5, &ConstantStepSize, 0.0, 0.1, Some(0.1),
+///     SVector::from([1.0, 2.0]), 10)?;
+/// let Advance::Accepted(step) = it.advance()? else { panic!("one accepted step") };
+/// let field = JvpField { term: &term, p_dot: SVector::from([0.0, 1.0, 0.0, 0.0]) };
+/// let fixed = StepGrid { start: SVector::zeros(), stop: SVector::zeros() };
+/// let v0 = SVector::from([1.0, -1.0]);
+/// let out = Tsit5.step_tangent(&field, &step, &fixed, &v0, None, &[], |_, _| {})?;
+/// assert_eq!(out.evals, 7);
+/// let f1 = field.push_forward(step.t1, &step.y1, &out.y1, &SVector::zeros());
+/// assert!((out.f1 - f1).norm() < 1e-12);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct StepTangent<V> {
     /// Of the state at the step's end.
@@ -67,6 +163,42 @@ pub struct StepTangent<V> {
 /// A solver whose accepted steps forward mode can differentiate.
 ///
 /// Implemented by the explicit Runge–Kutta methods and Kvaerno3/4/5.
+///
+/// # Examples
+///
+/// Code generic over the solver takes any method with a tangent step. For
+/// `y' = −p·y` one step is linear in `y0`, so the tangent along `ẏ0 = 1` is
+/// `y1/y0`, explicit or implicit:
+///
+/// ```
+/// use odegrad::adjoint::tangent_step::StepGrid;
+/// use odegrad::adjoint::{JvpField, TangentStep};
+/// use odegrad::integrate::{Advance, Integrator};
+/// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, Error, Kvaerno5, OdeTerm, Tsit5};
+///
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// type DecayTerm = OdeTerm<'static, Decay, f64, 1, 1>;
+///
+/// /// `(y1, ∂y1/∂y0)` of the first step of size 0.1 from y0 = 3.
+/// fn first_step<S: TangentStep<f64, 1, DecayTerm>>(solver: &S) -> Result<(f64, f64), Error> {
+///     let term = OdeTerm::new(&Decay, SVector::from([2.0]));
+///     let mut it = Integrator::new(&term, solver, &ConstantStepSize, 0.0, 1.0, Some(0.1),
+///         SVector::from([3.0]), 10)?;
+///     let Advance::Accepted(step) = it.advance()? else { panic!("an accepted step") };
+///     let field = JvpField { term: &term, p_dot: SVector::zeros() };
+///     let grid = StepGrid { start: SVector::zeros(), stop: SVector::zeros() };
+///     let v = solver.step_tangent(&field, &step, &grid, &SVector::from([1.0]), None, &[], |_, _| {})?;
+///     Ok((step.y1[0], v.y1[0]))
+/// }
+/// let (y1, dy1) = first_step(&Tsit5)?;
+/// assert!((dy1 - y1 / 3.0).abs() < 1e-15);
+/// let (y1, dy1) = first_step(&Kvaerno5::new(1e-12, 1e-12)?)?;
+/// assert!((dy1 - y1 / 3.0).abs() < 1e-10);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[diagnostic::on_unimplemented(
     message = "forward mode cannot differentiate the steps of `{Self}`",
     label = "no tangent step for this solver",
@@ -86,6 +218,43 @@ pub trait TangentStep<T: Scalar, const N: usize, Tm: Term<T, SVector<T, N>>>:
     /// [`Error::SingularMatrix`] if an implicit stage's `I − hγJ` is singular
     /// at the converged stage; [`Error::NonFiniteState`] if replaying the
     /// step does not reproduce it (a non-deterministic term).
+    ///
+    /// # Examples
+    ///
+    /// The tangent of one Tsit5 step of Lotka–Volterra along a direction of `y0`,
+    /// and of an output inside it, against central differences:
+    ///
+    /// ```
+    /// use odegrad::adjoint::tangent_step::StepGrid;
+    /// use odegrad::adjoint::{JvpField, TangentStep};
+    /// use odegrad::integrate::{Advance, Integrator};
+    /// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm, Solver, Tsit5};
+    ///
+    /// #[ode_system]
+    /// fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
+    ///     [p[0] * y[0] - p[1] * y[0] * y[1], -p[2] * y[1] + p[3] * y[0] * y[1]]
+    /// }
+    /// type V2 = SVector<f64, 2>;
+    /// type Lv = OdeTerm<'static, LotkaVolterra, f64, 2, 4>;
+    /// let term: Lv = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+    /// let (y0, d, h, t) = (V2::from([1.0, 2.0]), V2::from([0.5, -1.0]), 0.2, 0.15);
+    /// // (y1, y(t)) of one step from y0.
+    /// let step_from = |y0: V2| {
+    ///     let out = Tsit5.step(&term, 0.0, h, &y0, &Tsit5.init(&term, 0.0, h, &y0));
+    ///     (out.y1, <Tsit5 as Solver<f64, V2, Lv>>::interpolate(&Tsit5, 0.0, h, &y0, &out.y1, &out.dense, t))
+    /// };
+    /// let mut it = Integrator::new(&term, &Tsit5, &ConstantStepSize, 0.0, h, Some(h), y0, 10)?;
+    /// let Advance::Accepted(step) = it.advance()? else { panic!("one accepted step") };
+    /// let field = JvpField { term: &term, p_dot: SVector::zeros() };
+    /// let grid = StepGrid { start: SVector::zeros(), stop: SVector::zeros() };
+    /// let mut inside = V2::zeros();
+    /// let v = Tsit5.step_tangent(&field, &step, &grid, &d, None, &[t], |_, v| inside = *v)?;
+    /// let eps = 1e-6;
+    /// let ((plus1, plus_t), (minus1, minus_t)) = (step_from(y0 + eps * d), step_from(y0 - eps * d));
+    /// assert!((v.y1 - (plus1 - minus1) / (2.0 * eps)).norm() < 1e-8);
+    /// assert!((inside - (plus_t - minus_t) / (2.0 * eps)).norm() < 1e-8);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     fn step_tangent<F, E>(
         &self,
