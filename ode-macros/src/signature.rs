@@ -338,30 +338,30 @@ fn data_position(sig: &syn::Signature, d: &Ident, errs: &mut Errors) {
         FnArg::Receiver(_) => false,
     };
     let len = sig.inputs.len();
-    let form = format!(
-        "the data is the last argument: `fn name(t, y, {d}: &[f64; M])` or \
-         `fn name(t, y, p, {d}: &[f64; M])`"
-    );
     match sig.inputs.iter().position(named) {
         Some(i) if i + 1 == len => {}
         Some(i) => {
             let role = match i {
-                0 => "the time `t`, a scalar",
-                1 => "the state `y`, which the loss is differentiated in",
-                2 => "the parameters `p`, which the loss is differentiated in",
-                _ => "not the last one",
+                0 => "the time argument",
+                1 => "the state argument, which the loss is differentiated in",
+                2 => "the parameter argument, which the loss is differentiated in",
+                _ => "an argument before the last",
             };
             errs.push(
                 Sp::of(d),
                 format!(
-                    "`data = {d}` names argument {} of the loss, {role}; {form}",
-                    i + 1
+                    "`data = {d}` names {role}; the data are a last, separate argument: \
+                     `fn name(t, y, obs: &[f64; M])` or `fn name(t, y, p, obs: &[f64; M])` \
+                     with `data = obs`"
                 ),
             );
         }
         None => errs.push(
             Sp::of(d),
-            format!("`data = {d}` names no argument of the loss; {form}"),
+            format!(
+                "`data = {d}` names no argument of the loss; the data are its last argument: \
+                 `fn name(t, y, {d}: &[f64; M])` or `fn name(t, y, p, {d}: &[f64; M])`"
+            ),
         ),
     }
 }
@@ -685,6 +685,87 @@ mod tests {
         );
         assert!(
             e.starts_with("#[differentiable] cannot be applied to an `async` fn"),
+            "{e}"
+        );
+    }
+
+    /// Options and signature of a loss, as `#[differentiable(attr)]` sees them.
+    fn data_sig(attr: &str, src: &str) -> Result<Signature, String> {
+        let f: syn::ItemFn = syn::parse_str(src).map_err(|e| e.to_string())?;
+        let attr: proc_macro2::TokenStream = attr.parse().map_err(|_| "attr".to_string())?;
+        let mut errs = Errors::default();
+        let opts = parse_options(Kind::Differentiable, attr, &mut errs);
+        let s = parse_signature(Kind::Differentiable, &f, opts.data.as_ref(), &mut errs);
+        errs.finish().map_err(|e| e.to_string())?;
+        s.ok_or_else(|| "no signature and no error".to_string())
+    }
+
+    #[test]
+    fn data_is_the_last_argument_with_or_without_parameters() {
+        let s = data_sig(
+            "data = obs",
+            "fn l(t: f64, y: &[f64; 2], obs: &[f64; 3]) -> f64 { t }",
+        )
+        .unwrap();
+        assert_eq!((s.n, s.np, s.has_p, s.nd), (2, 0, false, 3));
+        assert_eq!(s.data.map(|i| i.to_string()).as_deref(), Some("obs"));
+        let s = data_sig(
+            "name = Fit, data = d",
+            "fn l(t: f32, y: &[f32; 2], q: &[f32; 4], d: &[f32; 1]) -> f32 { t }",
+        )
+        .unwrap();
+        assert_eq!((s.n, s.np, s.has_p, s.nd), (2, 4, true, 1));
+        assert_eq!(s.p.map(|i| i.to_string()).as_deref(), Some("q"));
+        assert_eq!(s.float, Float::F32);
+        // Without the option the same function is a loss with parameters.
+        let s = sig(
+            Kind::Differentiable,
+            "fn l(t: f64, y: &[f64; 2], obs: &[f64; 3]) -> f64 { t }",
+        )
+        .unwrap();
+        assert_eq!((s.np, s.has_p, s.nd), (3, true, 0));
+        assert!(s.data.is_none());
+    }
+
+    #[test]
+    fn data_option_errors_are_collected() {
+        let e = data_sig(
+            "data = obs",
+            "fn l(t: f64, y: &[f64; 2], data: &[f64; 3]) -> f64 { t }",
+        )
+        .err()
+        .unwrap_or_default();
+        assert!(
+            e.starts_with("`data = obs` names no argument of the loss"),
+            "{e}"
+        );
+        let e = data_sig(
+            "data = y, data = y",
+            "fn l(t: f64, y: &[f64; 2], obs: &[f64; 3]) -> f64 { t }",
+        )
+        .err()
+        .unwrap_or_default();
+        assert!(e.starts_with("duplicate option `data`"), "{e}");
+        let e = data_sig(
+            "data = p",
+            "fn l(t: f64, y: &[f64; 2], p: &[f64; 1], obs: &[f64; 3]) -> f64 { t }",
+        )
+        .err()
+        .unwrap_or_default();
+        assert!(
+            e.starts_with("`data = p` names the parameter argument"),
+            "{e}"
+        );
+        let mut errs = Errors::default();
+        let opts = parse_options(Kind::OdeSystem, quote::quote!(data = obs), &mut errs);
+        assert!(opts.data.is_none());
+        let e = errs
+            .finish()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("`data` is an option of `#[differentiable]`"),
             "{e}"
         );
     }
