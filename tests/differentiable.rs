@@ -271,11 +271,12 @@ fn p1_gradient_through_the_generated_loss_matches_the_reference() {
 }
 
 /// A Huber misfit to an observation `obs = [value, threshold]`: the data
-/// enter a comparison, an elementary function and both branches.
+/// are destructured and indexed, and enter a comparison, an elementary
+/// function and both branches.
 #[differentiable(data = obs)]
 fn huber(t: f64, y: &[f64; 2], obs: &[f64; 2]) -> f64 {
-    let r = y[0] - obs[0] * (0.1 * t).exp();
-    let delta = obs[1];
+    let [value, delta] = *obs;
+    let r = y[0] - value * (0.1 * t).exp();
     let h = if r.abs() <= delta {
         0.5 * r * r
     } else {

@@ -255,7 +255,7 @@ pub trait DataLoss<T: Scalar, const N: usize, const P: usize, const M: usize> {
 /// # Errors
 ///
 /// [`Error::SaveBufferTooSmall`] if `ys` or `ys_bar` is shorter than `ts`;
-/// [`InvalidArgument::DataShorterThanTs`](crate::InvalidArgument::DataShorterThanTs)
+/// [`InvalidArgument::DataShorterThanTs`]
 /// if `data` is. Nothing is written in either case.
 ///
 /// # Examples
