@@ -253,10 +253,10 @@ pub fn parse_signature(
     }
     // The data argument, if any, is the last one; the others are read as
     // without data.
-    let with_data = usize::from(data.is_some());
+    let without_data = sig.inputs.len().saturating_sub(usize::from(data.is_some()));
     let arity_ok = match kind {
         Kind::OdeSystem => sig.inputs.len() == 3,
-        Kind::Differentiable => matches!(sig.inputs.len() - with_data.min(sig.inputs.len()), 2 | 3),
+        Kind::Differentiable => matches!(without_data, 2 | 3),
     };
     if !arity_ok {
         let takes = match (kind, data) {

@@ -57,9 +57,40 @@ use nalgebra::SVector;
 /// ```
 pub trait Loss<T: Scalar, const N: usize, const P: usize> {
     /// `ℓ(t, y, p)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{differentiable, nalgebra::SVector, Loss};
+    ///
+    /// #[differentiable]
+    /// fn weighted(_t: f64, y: &[f64; 2], p: &[f64; 1]) -> f64 {
+    ///     p[0] * y[0] * y[0] + y[1]
+    /// }
+    ///
+    /// let (y, p) = (SVector::from([3.0, 2.0]), SVector::from([0.5]));
+    /// assert!((Weighted.value(0.0, &y, &p) - 6.5).abs() < 1e-15); // 0.5 · 9 + 2
+    /// ```
     fn value(&self, t: T, y: &SVector<T, N>, p: &SVector<T, P>) -> T;
 
     /// `(ℓ, ∂ℓ/∂y, ∂ℓ/∂p)`, sharing the work between value and gradient.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{differentiable, nalgebra::SVector, Loss};
+    ///
+    /// #[differentiable]
+    /// fn weighted(_t: f64, y: &[f64; 2], p: &[f64; 1]) -> f64 {
+    ///     p[0] * y[0] * y[0] + y[1]
+    /// }
+    ///
+    /// let (y, p) = (SVector::from([3.0, 2.0]), SVector::from([0.5]));
+    /// let (l, g_y, g_p) = Weighted.value_and_grad(0.0, &y, &p);
+    /// assert!((l - 6.5).abs() < 1e-15);
+    /// assert!((g_y[0] - 3.0).abs() < 1e-15 && (g_y[1] - 1.0).abs() < 1e-15); // 2·p₀·y₀, 1
+    /// assert!((g_p[0] - 9.0).abs() < 1e-15); // y₀²
+    /// ```
     fn value_and_grad(
         &self,
         t: T,
@@ -68,11 +99,39 @@ pub trait Loss<T: Scalar, const N: usize, const P: usize> {
     ) -> (T, SVector<T, N>, SVector<T, P>);
 
     /// `∂ℓ/∂y`. Generated implementations compute only what it needs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{differentiable, nalgebra::SVector, Loss};
+    ///
+    /// #[differentiable]
+    /// fn weighted(_t: f64, y: &[f64; 2], p: &[f64; 1]) -> f64 {
+    ///     p[0] * y[0] * y[0] + y[1]
+    /// }
+    ///
+    /// let (y, p) = (SVector::from([3.0, 2.0]), SVector::from([0.5]));
+    /// assert!((Weighted.grad_y(0.0, &y, &p)[0] - 3.0).abs() < 1e-15); // 2·p₀·y₀
+    /// ```
     fn grad_y(&self, t: T, y: &SVector<T, N>, p: &SVector<T, P>) -> SVector<T, N> {
         self.value_and_grad(t, y, p).1
     }
 
     /// `∂ℓ/∂p`. Generated implementations compute only what it needs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{differentiable, nalgebra::SVector, Loss};
+    ///
+    /// #[differentiable]
+    /// fn weighted(_t: f64, y: &[f64; 2], p: &[f64; 1]) -> f64 {
+    ///     p[0] * y[0] * y[0] + y[1]
+    /// }
+    ///
+    /// let (y, p) = (SVector::from([3.0, 2.0]), SVector::from([0.5]));
+    /// assert!((Weighted.grad_p(0.0, &y, &p)[0] - 9.0).abs() < 1e-15); // y₀²
+    /// ```
     fn grad_p(&self, t: T, y: &SVector<T, N>, p: &SVector<T, P>) -> SVector<T, P> {
         self.value_and_grad(t, y, p).2
     }
@@ -181,9 +240,39 @@ where
 /// ```
 pub trait DataLoss<T: Scalar, const N: usize, const P: usize, const M: usize> {
     /// `ℓ(t, y, p, d)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{differentiable, loss::DataLoss, nalgebra::SVector};
+    ///
+    /// #[differentiable(data = obs)]
+    /// fn misfit(_t: f64, y: &[f64; 1], p: &[f64; 1], obs: &[f64; 1]) -> f64 {
+    ///     p[0] * (y[0] - obs[0]).powi(2)
+    /// }
+    ///
+    /// let (y, p, d) = (SVector::from([2.0]), SVector::from([3.0]), SVector::from([0.5]));
+    /// assert!((Misfit.value(0.0, &y, &p, &d) - 6.75).abs() < 1e-15); // 3 · 1.5²
+    /// ```
     fn value(&self, t: T, y: &SVector<T, N>, p: &SVector<T, P>, data: &SVector<T, M>) -> T;
 
     /// `(ℓ, ∂ℓ/∂y, ∂ℓ/∂p)`, sharing the work between value and gradient.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{differentiable, loss::DataLoss, nalgebra::SVector};
+    ///
+    /// #[differentiable(data = obs)]
+    /// fn misfit(_t: f64, y: &[f64; 1], p: &[f64; 1], obs: &[f64; 1]) -> f64 {
+    ///     p[0] * (y[0] - obs[0]).powi(2)
+    /// }
+    ///
+    /// let (y, p, d) = (SVector::from([2.0]), SVector::from([3.0]), SVector::from([0.5]));
+    /// let (l, g_y, g_p) = Misfit.value_and_grad(0.0, &y, &p, &d);
+    /// assert!((l - 6.75).abs() < 1e-15);
+    /// assert!((g_y[0] - 9.0).abs() < 1e-15 && (g_p[0] - 2.25).abs() < 1e-15);
+    /// ```
     fn value_and_grad(
         &self,
         t: T,
