@@ -305,6 +305,13 @@ fn single_data(_t: f32, y: &[f32; 2], p: &[f32; 1], d: &[f32; 2]) -> f32 {
     p[0] * r0 * r0 + (r1 * p[0]).sin()
 }
 
+/// Single precision, without parameters: a relative misfit.
+#[differentiable(data = d)]
+fn single_relative(_t: f32, y: &[f32; 2], d: &[f32; 2]) -> f32 {
+    let r = (y[0] - d[0]) / d[1];
+    r * r + y[1].exp() * d[0]
+}
+
 /// Checks value, `grad_y`, `grad_p` and `value_and_grad` of a data loss with
 /// parameters against the user's function and its finite differences.
 fn check_data<L, const N: usize, const P: usize, const M: usize>(
@@ -370,7 +377,7 @@ fn data_loss_with_parameters_matches_finite_differences() {
 }
 
 #[test]
-fn single_precision_data_loss_matches_finite_differences() {
+fn single_precision_data_losses_match_finite_differences() {
     let (y, p, d) = ([1.5f32, 0.5], [0.8f32], [1.0f32, -0.25]);
     let (yv, pv, dv) = (SVector::from(y), SVector::from(p), SVector::from(d));
     let (v, g_y, g_p) = SingleData.value_and_grad(0.0, &yv, &pv, &dv);
@@ -392,6 +399,21 @@ fn single_precision_data_loss_matches_finite_differences() {
     assert!(close(g_p[0], want), "∂ℓ/∂p: {} vs {want}", g_p[0]);
     assert!((SingleData.grad_p(0.0, &yv, &pv, &dv)[0] - g_p[0]).abs() < 1e-6);
     assert!((SingleData.grad_y(0.0, &yv, &pv, &dv)[1] - g_y[1]).abs() < 1e-6);
+
+    // Without parameters: implemented for every P, here P = 0.
+    let d = [0.5f32, 2.0];
+    let dv = SVector::from(d);
+    let p0 = SVector::<f32, 0>::zeros();
+    let (v, g_y, _) = SingleRelative.value_and_grad(0.0, &yv, &p0, &dv);
+    assert!((v - single_relative(0.0, &y, &d)).abs() < 1e-6);
+    for j in 0..2 {
+        let want = fd(&|e| {
+            let mut x = y;
+            x[j] += e;
+            single_relative(0.0, &x, &d)
+        });
+        assert!(close(g_y[j], want), "∂ℓ/∂y{j}: {} vs {want}", g_y[j]);
+    }
 }
 
 #[test]
