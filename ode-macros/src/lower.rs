@@ -330,7 +330,16 @@ impl Lower<'_> {
             return;
         };
         if b.input {
-            self.errs.push(target.sp, format!("cannot assign to `{name}`: the inputs are read-only; build the result in a local array such as `let mut out = [0.0; N];`"));
+            let instead = match self.output {
+                Output::Array(_) => {
+                    "build the result in a local array such as `let mut out = [0.0; N];`"
+                }
+                Output::Scalar => "compute with new variables such as `let mut r = …;`",
+            };
+            self.errs.push(
+                target.sp,
+                format!("cannot assign to `{name}`: the inputs are read-only; {instead}"),
+            );
             return;
         }
         if !b.mutable {
