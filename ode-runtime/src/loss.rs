@@ -144,7 +144,8 @@ pub trait Loss<T: Scalar, const N: usize, const P: usize> {
 /// time (the `ys_bar` of `backward`; entries past `ts.len()` are left as they
 /// are) and returns `(L, Σᵢ ∂ℓ/∂p)`. The second part is the loss's explicit
 /// dependence on the parameters: add it to the adjoint's parameter gradient.
-/// Nothing allocates.
+/// Nothing allocates. For a loss against observations, one per saved time,
+/// see [`cotangents_with_data`].
 ///
 /// # Errors
 ///
