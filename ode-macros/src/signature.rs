@@ -264,10 +264,21 @@ pub fn parse_signature(
             (Kind::Differentiable, None) => "2 or 3 arguments".to_string(),
             (Kind::Differentiable, Some(d)) => format!("3 or 4 arguments with `data = {d}`"),
         };
+        // A fourth argument is most likely observed data without the option.
+        let hint = match (kind, data, sig.inputs.last()) {
+            (Kind::Differentiable, None, Some(FnArg::Typed(last))) if sig.inputs.len() == 4 => {
+                let name = last.pat.to_token_stream().to_string();
+                format!(
+                    "; if `{name}` holds observed data, name it in the attribute: \
+                     `#[differentiable(data = {name})]`"
+                )
+            }
+            _ => String::new(),
+        };
         errs.push(
             Sp::of(&sig.inputs).to(Sp::single(sig.paren_token.span.close())),
             format!(
-                "the {noun} takes {takes}, found {}; {expected}",
+                "the {noun} takes {takes}, found {}; {expected}{hint}",
                 sig.inputs.len()
             ),
         );
