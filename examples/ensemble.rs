@@ -12,9 +12,13 @@ use std::time::Instant;
 
 use odegrad::adjoint::checkpoint::Slot;
 use odegrad::adjoint::RecursiveCheckpointAdjoint;
+use odegrad::loss::cotangents;
 use odegrad::nalgebra::SVector;
 use odegrad::rayon::prelude::*;
-use odegrad::{diffeqsolve, ode_system, Error, OdeTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+use odegrad::{
+    diffeqsolve, differentiable, ode_system, Error, OdeTerm, PidController, SaveAt, SaveBuffers,
+    Tsit5,
+};
 
 /// Predator–prey dynamics: x' = a x − b x z, z' = −c z + d x z.
 #[ode_system]
@@ -68,13 +72,10 @@ fn solve(p: P) -> Result<Y, Error> {
     Ok(y_out[0])
 }
 
-/// The loss L = Σ over the save times of |y(t)|² and its cotangents
-/// ∂L/∂y(t) = 2 y(t), written by hand.
-fn loss_and_cotangents(ys: &[Y; NUM_SAVED]) -> (f64, [Y; NUM_SAVED]) {
-    (
-        ys.iter().map(|y| y.norm_squared()).sum(),
-        ys.map(|y| 2.0 * y),
-    )
+/// The loss at one save time, |y(t)|²; L is its sum over the save times.
+#[differentiable]
+fn squared_norm(_t: f64, y: &[f64; 2]) -> f64 {
+    y[0] * y[0] + y[1] * y[1]
 }
 
 /// One gradient: ∂L/∂p by RecursiveCheckpointAdjoint with 16 checkpoints.
@@ -97,7 +98,8 @@ fn gradient(p: P) -> Result<(f64, P), Error> {
         MAX_STEPS,
         &mut slots,
     )?;
-    let (loss, ys_bar) = loss_and_cotangents(&ys);
+    let mut ys_bar = [Y::zeros(); NUM_SAVED];
+    let (loss, _) = cotangents(&SquaredNorm, &ts, &ys, &p, &mut ys_bar)?;
     let g = adjoint.backward(&ys_bar, &Y::zeros())?;
     Ok((loss, g.params))
 }

@@ -8,8 +8,9 @@
 use odegrad::adjoint::binomial::min_recomputations;
 use odegrad::adjoint::checkpoint::Slot;
 use odegrad::adjoint::RecursiveCheckpointAdjoint;
+use odegrad::loss::cotangents;
 use odegrad::nalgebra::SVector;
-use odegrad::{ode_system, Error, OdeTerm, PidController, Tsit5};
+use odegrad::{differentiable, ode_system, Error, OdeTerm, PidController, Tsit5};
 
 /// Predator–prey dynamics: x' = a x − b x z, z' = −c z + d x z.
 #[ode_system]
@@ -17,6 +18,12 @@ fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
     let [x, z] = *y;
     let [a, b, c, d] = *p;
     [a * x - b * x * z, -c * z + d * x * z]
+}
+
+/// The loss at one save time, |y(t)|²; L is its sum over the save times.
+#[differentiable]
+fn squared_norm(_t: f64, y: &[f64; 2]) -> f64 {
+    y[0] * y[0] + y[1] * y[1]
 }
 
 fn main() -> Result<(), Error> {
@@ -42,9 +49,10 @@ fn main() -> Result<(), Error> {
         &mut slots,
     )?;
 
-    // The loss L = Σ over ts of |y(t)|² and its cotangents ∂L/∂y(t) = 2 y(t).
-    let loss: f64 = ys.iter().map(|y| y.norm_squared()).sum();
-    let ys_bar = ys.map(|y| 2.0 * y);
+    // The loss L = Σ over ts of |y(t)|² and its cotangents ∂L/∂y(t), from the
+    // generated gradient.
+    let mut ys_bar = [SVector::zeros(); 21];
+    let (loss, _) = cotangents(&SquaredNorm, &ts, &ys, &term.params, &mut ys_bar)?;
 
     // Backward: reverse the steps, recomputing from the checkpoints.
     let g = adjoint.backward(&ys_bar, &SVector::zeros())?;

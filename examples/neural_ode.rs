@@ -16,9 +16,11 @@ use std::time::Instant;
 
 use odegrad::adjoint::checkpoint::Slot;
 use odegrad::adjoint::RecursiveCheckpointAdjoint;
+use odegrad::loss::cotangents_with_data;
 use odegrad::nalgebra::{SMatrix, SVector};
 use odegrad::{
-    diffeqsolve, ode_system, Dopri5, Error, OdeTerm, PidController, SaveAt, SaveBuffers,
+    diffeqsolve, differentiable, ode_system, Dopri5, Error, OdeTerm, PidController, SaveAt,
+    SaveBuffers,
 };
 use plotters::prelude::*;
 
@@ -73,15 +75,18 @@ fn spiral(ts: &[f64; NUM_OBS]) -> [Y; NUM_OBS] {
     ts.map(|t| (a * t).exp() * Y::from([2.0, 0.0]))
 }
 
-/// The loss (1/M) Σ_m |y(t_m) − data_m|² and its cotangents, written by hand.
-fn loss_and_cotangents(ys: &[Y; NUM_OBS], data: &[Y; NUM_OBS]) -> (f64, [Y; NUM_OBS]) {
-    let m = NUM_OBS as f64;
-    let r: [Y; NUM_OBS] = core::array::from_fn(|i| ys[i] - data[i]);
-    (
-        r.iter().map(|r| r.norm_squared()).sum::<f64>() / m,
-        r.map(|r| 2.0 / m * r),
-    )
+/// One observation's share of the mean squared error (1/M) Σ_m |y(t_m) − data_m|²;
+/// its gradient is generated.
+#[differentiable(data = obs)]
+fn mean_squared_error(_t: f64, y: &[f64; 2], obs: &[f64; 2]) -> f64 {
+    // M: the macro reads only the body, so the count is restated here and
+    // checked against NUM_OBS below.
+    const M: f64 = 41.0;
+    let r0 = y[0] - obs[0];
+    let r1 = y[1] - obs[1];
+    (r0 * r0 + r1 * r1) / M
 }
+const _: () = assert!(NUM_OBS == 41, "update M in mean_squared_error");
 
 /// The loss and ∂L/∂p by one forward solve and one backward pass.
 fn loss_and_gradient(p: &P, ts: &[f64; NUM_OBS], data: &[Y; NUM_OBS]) -> Result<(f64, P), Error> {
@@ -102,7 +107,9 @@ fn loss_and_gradient(p: &P, ts: &[f64; NUM_OBS], data: &[Y; NUM_OBS]) -> Result<
         10_000,
         &mut slots,
     )?;
-    let (loss, ys_bar) = loss_and_cotangents(&ys, data);
+    let mut ys_bar = [Y::zeros(); NUM_OBS];
+    // The loss has no parameters of its own: its ∂L/∂p part is zero.
+    let (loss, _) = cotangents_with_data(&MeanSquaredError, ts, &ys, data, p, &mut ys_bar)?;
     let g = adjoint.backward(&ys_bar, &Y::zeros())?;
     Ok((loss, g.params))
 }

@@ -19,7 +19,7 @@ use odegrad::adjoint::{ImplicitAdjoint, RecursiveCheckpointAdjoint};
 use odegrad::controller::RmsNorm;
 use odegrad::event::steady_state_event;
 use odegrad::nalgebra::SVector;
-use odegrad::{ode_system, Error, OdeTerm, PidController, Tsit5};
+use odegrad::{differentiable, ode_system, Error, Loss, OdeTerm, PidController, Tsit5};
 
 /// P5: y' = −k ⊙ (y − c) + 0.1 sin(y), p = [k0, k1, k2, c0, c1, c2].
 #[ode_system]
@@ -44,9 +44,10 @@ const REFERENCE: [f64; 6] = [
     4.00067016156723,
 ];
 
-/// L = |y*|² and its cotangent ∂L/∂y* = 2 y*, written by hand.
-fn loss_and_cotangent(y: &Y) -> (f64, Y) {
-    (y.norm_squared(), 2.0 * y)
+/// The loss L = |y*|² of the steady state; its cotangent ∂L/∂y* is generated.
+#[differentiable]
+fn squared_norm(_t: f64, y: &[f64; 3]) -> f64 {
+    y[0] * y[0] + y[1] * y[1] + y[2] * y[2]
 }
 
 fn main() -> Result<(), Error> {
@@ -68,7 +69,7 @@ fn main() -> Result<(), Error> {
         4096,
     )?;
     let y_ss = *implicit.y1();
-    let (loss, y_bar) = loss_and_cotangent(&y_ss);
+    let (loss, y_bar, _) = SquaredNorm.value_and_grad(implicit.t1(), &y_ss, &term.params);
     let g_implicit = implicit.backward(&y_bar)?;
     let t_implicit = clock.elapsed().as_secs_f64();
     println!(
@@ -96,7 +97,7 @@ fn main() -> Result<(), Error> {
         &mut slots,
         &event,
     )?;
-    let (_, y_bar) = loss_and_cotangent(rca.y1());
+    let y_bar = SquaredNorm.grad_y(implicit.t1(), rca.y1(), &term.params);
     let g_rca = rca.backward(&[], &y_bar)?;
     let t_rca = clock.elapsed().as_secs_f64();
 

@@ -1,6 +1,8 @@
 //! The checkpointing schedule and RecursiveCheckpointAdjoint allocate
 //! nothing: a counting global allocator watches a forward and a reverse sweep
-//! with recomputation, and a P1 gradient.
+//! with recomputation, and a P1 gradient, with its cotangents from generated
+//! losses (`loss::cotangents`, and `loss::cotangents_with_data` for a misfit
+//! to observations).
 //!
 //! A binary of its own, so the allocator counts only this test; it counts
 //! only allocations made on the thread that armed it, so the test harness's
@@ -11,8 +13,11 @@ use std::cell::Cell;
 
 use odegrad::adjoint::checkpoint::{OnlineCheckpointer, Slot};
 use odegrad::adjoint::RecursiveCheckpointAdjoint;
+use odegrad::loss::{cotangents, cotangents_with_data};
 use odegrad::nalgebra::SVector;
-use odegrad::{ode_system, Error, Kvaerno5, OdeTerm, PidController, Rodas5P, Tsit5};
+use odegrad::{
+    differentiable, ode_system, Error, Kvaerno5, OdeTerm, PidController, Rodas5P, Tsit5,
+};
 
 struct Counting;
 
@@ -167,13 +172,68 @@ fn a_p1_gradient_allocates_nothing() {
             4096,
             &mut slots,
         )?;
-        let ys_bar = ys.map(|y| 2.0 * y);
+        let mut ys_bar = [SVector::zeros(); 21];
+        cotangents(&P1Loss, &ts, &ys, &term.params, &mut ys_bar)?;
         adjoint.backward(&ys_bar, &SVector::zeros())
     });
     assert_eq!(allocations, 0, "the gradient allocated");
     let g = result.unwrap();
     assert!(g.stats.checkpoints.recomputed_steps > 0);
     assert!((g.y0[0] + 191.23176789678476).abs() < 1e-5 * 191.2);
+}
+
+/// P1's loss at one saved point: Σᵢ yᵢ².
+#[differentiable]
+fn p1_loss(_t: f64, y: &[f64; 2]) -> f64 {
+    y[0] * y[0] + y[1] * y[1]
+}
+
+/// A weighted misfit to an observation `[x, z, weight]`, with a parameter
+/// of its own (an offset of the observed prey).
+#[differentiable(data = obs)]
+fn weighted_misfit(_t: f64, y: &[f64; 2], p: &[f64; 1], obs: &[f64; 3]) -> f64 {
+    let r0 = y[0] + p[0] - obs[0];
+    let r1 = y[1] - obs[1];
+    0.5 * obs[2] * (r0 * r0 + r1 * r1)
+}
+
+#[test]
+fn a_fitting_gradient_against_data_allocates_nothing() {
+    let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+    let pid = PidController::new(1e-8, 1e-8).unwrap();
+    let ts: [f64; 21] = core::array::from_fn(|i| 0.5 * i as f64);
+    let data: [SVector<f64, 3>; 21] =
+        core::array::from_fn(|i| SVector::from([1.0, 1.0 + 0.01 * i as f64, 2.0]));
+    let offset = SVector::from([0.1]);
+    let (result, allocations) = allocations_in(|| {
+        let mut ys = [SVector::<f64, 2>::zeros(); 21];
+        let mut slots = [Slot::EMPTY; 20];
+        let adjoint = RecursiveCheckpointAdjoint::forward(
+            &term,
+            &Tsit5,
+            &pid,
+            0.0,
+            10.0,
+            Some(0.01),
+            SVector::from([1.0, 1.0]),
+            &ts,
+            &mut ys,
+            4096,
+            &mut slots,
+        )?;
+        let mut ys_bar = [SVector::zeros(); 21];
+        let (loss, dl_doffset) =
+            cotangents_with_data(&WeightedMisfit, &ts, &ys, &data, &offset, &mut ys_bar)?;
+        let g = adjoint.backward(&ys_bar, &SVector::zeros())?;
+        Ok::<_, Error>((loss, dl_doffset, g, ys))
+    });
+    assert_eq!(allocations, 0, "the gradient allocated");
+    let (loss, dl_doffset, g, ys) = result.unwrap();
+    assert!(g.stats.checkpoints.recomputed_steps > 0);
+    // The loss's own parameter gradient is Σᵢ wᵢ·r₀ᵢ.
+    let want: f64 = ys.iter().map(|y| 2.0 * (y[0] + 0.1 - 1.0)).sum();
+    assert!((dl_doffset[0] - want).abs() < 1e-12 * want.abs().max(1.0));
+    assert!(loss > 0.0 && g.params.iter().all(|x| x.is_finite()));
 }
 
 /// P3 of PROBLEMS.md.

@@ -5,7 +5,7 @@
 #![deny(warnings, missing_docs, clippy::all, clippy::pedantic)]
 #![allow(clippy::float_cmp)] // the user's own comparison `x == 0.0` below
 
-use odegrad::{differentiable, ode_system, Loss, OdeSystem};
+use odegrad::{differentiable, loss::DataLoss, ode_system, Loss, OdeSystem};
 
 /// A public system: the generated type is public too and must be documented.
 #[ode_system]
@@ -62,4 +62,33 @@ fn generated_loss_code_is_lint_clean() {
     assert!((g_y[0] - 0.6).abs() < 1e-14 && (g_p[0] + 0.6).abs() < 1e-14);
     let g = LintsLossY.grad_y(0.0, &y, &p);
     assert!((g[1] - 0.5f64.exp()).abs() < 1e-14);
+}
+
+/// A public loss against data, with parameters.
+#[differentiable(data = obs)]
+#[must_use]
+pub fn lints_data_loss(_t: f64, y: &[f64; 2], p: &[f64; 1], obs: &[f64; 2]) -> f64 {
+    let r = (y[0] - obs[0]) / p[0];
+    0.5 * r * r + if y[1] > obs[1] { y[1] - obs[1] } else { 0.0 }
+}
+
+/// A public loss against data, without parameters (generic over their count).
+#[differentiable(data = obs)]
+#[must_use]
+pub fn lints_data_loss_y(_t: f64, y: &[f64; 2], obs: &[f64; 1]) -> f64 {
+    (y[0] - obs[0]).powi(2)
+}
+
+#[test]
+fn generated_data_loss_code_is_lint_clean() {
+    let y = odegrad::nalgebra::SVector::from([0.5, 0.25]);
+    let p = odegrad::nalgebra::SVector::from([2.0]);
+    let obs = odegrad::nalgebra::SVector::from([0.1, 0.0]);
+    let (value, g_y, g_p) = LintsDataLoss.value_and_grad(0.0, &y, &p, &obs);
+    assert!((value - lints_data_loss(0.0, &[0.5, 0.25], &[2.0], &[0.1, 0.0])).abs() < 1e-15);
+    // r = (y₀ − d₀) / p₀ = 0.2: ∂/∂y₀ = r / p₀, ∂/∂p₀ = −r² / p₀.
+    assert!((g_y[0] - 0.1).abs() < 1e-14 && (g_y[1] - 1.0).abs() < 1e-14);
+    assert!((g_p[0] + 0.02).abs() < 1e-14);
+    let g_y = LintsDataLossY.grad_y(0.0, &y, &p, &odegrad::nalgebra::SVector::from([0.1]));
+    assert!((g_y[0] - 0.8).abs() < 1e-14);
 }

@@ -1,6 +1,7 @@
 //! Macro expansion time: the whole pipeline (parse, lower, differentiate,
 //! simplify, emit to tokens) on the P4 neural ODE and the heat equation, and
-//! of `#[differentiable]` on a Gaussian negative log-likelihood loss.
+//! of `#[differentiable]` on a Gaussian negative log-likelihood loss, with
+//! its means as parameters and against observed data (`data = obs`).
 //!
 //! The engine's modules are compiled into this bench directly (a proc-macro
 //! crate exports only its macros); tokens come from `proc_macro2`'s fallback
@@ -65,6 +66,15 @@ fn expansion(c: &mut Criterion) {
     println!("gaussian_nll: expansion is {size} characters of tokens");
     c.bench_function("expand_loss/gaussian_nll", |b| {
         b.iter(|| expand::expand_loss(TokenStream::new(), black_box(item.clone())))
+    });
+    let item = source("gaussian_nll_data");
+    let attr = quote::quote!(data = obs);
+    let size = expand::expand_loss(attr.clone(), item.clone())
+        .to_string()
+        .len();
+    println!("gaussian_nll_data: expansion is {size} characters of tokens");
+    c.bench_function("expand_loss/gaussian_nll_data", |b| {
+        b.iter(|| expand::expand_loss(black_box(attr.clone()), black_box(item.clone())))
     });
 }
 

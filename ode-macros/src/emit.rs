@@ -38,6 +38,7 @@ struct Used {
     v: bool,
     v_t: bool,
     w: bool,
+    data: bool,
 }
 
 /// One method body: the `let`s and the output expressions.
@@ -255,6 +256,7 @@ fn body(g: &Graph, tg: &Target, outs: &[Option<NodeId>]) -> Body {
                 Input::Vy(_) | Input::Vp(_) => used.v = true,
                 Input::Vt => used.v_t = true,
                 Input::W(_) => used.w = true,
+                Input::D(_) => used.data = true,
             },
             Op::Const(_) | Op::Bool(_) => {}
             op => {
@@ -266,7 +268,14 @@ fn body(g: &Graph, tg: &Target, outs: &[Option<NodeId>]) -> Body {
         }
     }
     let mut prelude = TokenStream::new();
-    for (flag, x) in [(used.y, "y"), (used.p, "p"), (used.v, "v"), (used.w, "w")] {
+    let inputs = [
+        (used.y, "y"),
+        (used.p, "p"),
+        (used.v, "v"),
+        (used.w, "w"),
+        (used.data, "data"),
+    ];
+    for (flag, x) in inputs {
         if flag {
             let x = Ident::new(x, Span::call_site());
             prelude.extend(quote!(let #x = &#x.data.0[0];));
@@ -307,6 +316,7 @@ impl Emitter<'_> {
                     Input::P(k) => ("p", k),
                     Input::Vy(k) | Input::Vp(k) => ("v", k),
                     Input::W(k) => ("w", k),
+                    Input::D(k) => ("data", k),
                 };
                 let x = Ident::new(x, Span::call_site());
                 let k = Literal::usize_unsuffixed(k as usize);

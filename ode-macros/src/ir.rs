@@ -31,6 +31,10 @@ pub enum Input {
     Vt,
     /// Output cotangent `w[i]`.
     W(u32),
+    /// Observed data `data[i]` of a loss: read, never differentiated (no
+    /// seed or cotangent is ever attached to it, so its derivatives are
+    /// structurally absent).
+    D(u32),
 }
 
 /// Scalar functions of one argument.

@@ -5,7 +5,9 @@
 //! next to it, a zero-sized type implementing `odegrad::OdeSystem` with the
 //! Jacobians, Jacobian–vector and vector–Jacobian products of `f` as
 //! straight-line code. `#[differentiable]` runs the same engine on a scalar
-//! loss `ℓ(t, y[, p])` and emits `odegrad::Loss`, its value and gradient. The stages live in their own modules, in pipeline
+//! loss `ℓ(t, y[, p])` and emits `odegrad::Loss`, its value and gradient (or,
+//! for a loss against observed data `ℓ(t, y[, p], d)`,
+//! `odegrad::loss::DataLoss`). The stages live in their own modules, in pipeline
 //! order: `signature` and `parse` (syntax → model), `lower` (symbolic
 //! execution into the `ir` graph), `diff` (forward and reverse
 //! differentiation), `simplify` (applied as nodes are built) and `emit`
@@ -101,6 +103,17 @@ pub fn ode_system(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// and returns `(L, Σᵢ ∂ℓ/∂p)`, the loss's own parameter gradient, which is
 /// added to the adjoint's.
 ///
+/// A loss that compares the state with observations, different at every
+/// saved time, takes them as a last argument named by the option `data`:
+/// `#[differentiable(data = obs)]` on `fn name(t: F, y: &[F; N], obs: &[F; M])
+/// -> F` or `fn name(t: F, y: &[F; N], p: &[F; P], obs: &[F; M]) -> F`. The
+/// data are read like `p` (constant indexing, in any expression, never
+/// assigned) but not differentiated in: the type implements
+/// `odegrad::loss::DataLoss<F, N, P, M>`, whose methods take the data as a
+/// last argument `&SVector<F, M>` and return the same gradients in `y` and
+/// `p`. `odegrad::loss::cotangents_with_data` evaluates it at the saved
+/// points, with one data vector per saved time.
+///
 /// Options, the body language and the errors are those of
 /// [`macro@ode_system`]: `name = MyType`, `crate = path::to::odegrad`; `let`,
 /// `const`, arithmetic, constant indexing, unrolled `for` loops, local
@@ -134,6 +147,35 @@ pub fn ode_system(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// let (total, dl_dp) = cotangents(&Misfit, &ts, &ys, &p, &mut ys_bar)?;
 /// assert!((total - 0.5).abs() < 1e-15 && (dl_dp[0] - 0.25).abs() < 1e-15);
 /// assert!(ys_bar[0][0].abs() < 1e-15 && (ys_bar[1][0] - 2.0).abs() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
+///
+/// Fitting observations: the data are the last argument, one observation
+/// (here a value and its standard deviation) per saved time.
+///
+/// ```
+/// use odegrad::{differentiable, loss::{cotangents_with_data, DataLoss}, nalgebra::SVector};
+///
+/// /// ½ ((y₀ − value) / σ)², the misfit of one observation of y₀.
+/// #[differentiable(data = obs)]
+/// fn misfit(_t: f64, y: &[f64; 2], obs: &[f64; 2]) -> f64 {
+///     let r = (y[0] - obs[0]) / obs[1];
+///     0.5 * r * r
+/// }
+///
+/// let (y, p, obs) = (SVector::from([3.0, 1.0]), SVector::<f64, 0>::zeros(), SVector::from([2.0, 0.5]));
+/// let (l, g_y, _) = Misfit.value_and_grad(0.0, &y, &p, &obs);
+/// assert!((l - 2.0).abs() < 1e-15); // ½ (1 / 0.5)²
+/// assert!((g_y[0] - 4.0).abs() < 1e-15 && g_y[1] == 0.0); // r / σ
+///
+/// // The cotangents of L = Σᵢ ℓ(tᵢ, yᵢ, dᵢ) at two saved points, for `backward`.
+/// let ts = [0.0, 1.0];
+/// let ys = [SVector::from([2.0, 0.0]), y];
+/// let data = [SVector::from([2.5, 1.0]), obs];
+/// let mut ys_bar = [SVector::zeros(); 2];
+/// let (total, _) = cotangents_with_data(&Misfit, &ts, &ys, &data, &p, &mut ys_bar)?;
+/// assert!((total - 2.125).abs() < 1e-15); // ½ · 0.5² + 2
+/// assert!((ys_bar[0][0] + 0.5).abs() < 1e-15 && (ys_bar[1][0] - 4.0).abs() < 1e-15);
 /// # Ok::<(), odegrad::Error>(())
 /// ```
 #[proc_macro_attribute]

@@ -14,7 +14,7 @@
 mod expr;
 
 use crate::error::{Errors, Sp};
-use crate::ir::{Binary, Graph, NodeId, Op};
+use crate::ir::{Binary, Graph, Input, NodeId, Op};
 use crate::parse::{BinOp, Block, Expr, ExprKind, Pat, Stmt};
 use crate::signature::{Float, Output, Signature};
 
@@ -53,7 +53,7 @@ struct Binding {
     name: String,
     value: Value,
     mutable: bool,
-    /// `y` or `p`: read-only inputs.
+    /// `y`, `p` or the data: read-only inputs.
     input: bool,
 }
 
@@ -71,6 +71,9 @@ pub struct Lowered {
 pub fn lower(sig: &Signature, body: &Block, end: Sp, errs: &mut Errors) -> Option<Lowered> {
     let mut g = Graph::new(sig.float == Float::F32, true);
     let (t, y, p) = crate::diff::inputs(&mut g, sig.n, sig.np, end.lo);
+    let data: Vec<NodeId> = (0..sig.nd as u32)
+        .map(|i| g.input(Input::D(i), end.lo))
+        .collect();
     let mut scope = Vec::new();
     let mut bind = |name: &Option<proc_macro2::Ident>, value: Value, input: bool| {
         if let Some(name) = name {
@@ -85,11 +88,14 @@ pub fn lower(sig: &Signature, body: &Block, end: Sp, errs: &mut Errors) -> Optio
     bind(&sig.t, Value::Float(t), false);
     bind(&sig.y, Value::Array(y.clone()), true);
     bind(&sig.p, Value::Array(p.clone()), true);
+    // The data are an input like `p` that nothing is differentiated in.
+    bind(&sig.data, Value::Array(data), true);
     let mut l = Lower {
         g,
         errs,
         scopes: vec![scope],
         float: sig.float,
+        output: sig.output,
         unrolled: 0,
     };
     let before = l.errs.count();
@@ -145,10 +151,20 @@ struct Lower<'a> {
     errs: &'a mut Errors,
     scopes: Vec<Vec<Binding>>,
     float: Float,
+    /// What the function returns, which says whether it is a loss.
+    output: Output,
     unrolled: usize,
 }
 
 impl Lower<'_> {
+    /// What the function is called in messages.
+    fn noun(&self) -> &'static str {
+        match self.output {
+            Output::Scalar => "loss",
+            Output::Array(_) => "vector field",
+        }
+    }
+
     fn lookup(&self, name: &str) -> Option<&Binding> {
         self.scopes
             .iter()
@@ -305,14 +321,25 @@ impl Lower<'_> {
             None => None,
         };
         let Some(b) = self.lookup(&name.to_string()).cloned() else {
-            self.errs.push(
-                Sp::of(name),
-                format!("cannot find `{name}` in this vector field"),
-            );
+            if self.errs.poisoned.contains(&name.to_string()) {
+                return;
+            }
+            let noun = self.noun();
+            self.errs
+                .push(Sp::of(name), format!("cannot find `{name}` in this {noun}"));
             return;
         };
         if b.input {
-            self.errs.push(target.sp, format!("cannot assign to `{name}`: the inputs are read-only; build the result in a local array such as `let mut out = [0.0; N];`"));
+            let instead = match self.output {
+                Output::Array(_) => {
+                    "build the result in a local array such as `let mut out = [0.0; N];`"
+                }
+                Output::Scalar => "compute with new variables such as `let mut r = …;`",
+            };
+            self.errs.push(
+                target.sp,
+                format!("cannot assign to `{name}`: the inputs are read-only; {instead}"),
+            );
             return;
         }
         if !b.mutable {
@@ -458,7 +485,7 @@ mod tests {
     fn run(src: &str, y: &[f64], p: &[f64]) -> Result<Vec<f64>, String> {
         let f: syn::ItemFn = syn::parse_str(src).map_err(|e| e.to_string())?;
         let mut errs = Errors::default();
-        let sig = parse_signature(Kind::OdeSystem, &f, &mut errs).ok_or("signature")?;
+        let sig = parse_signature(Kind::OdeSystem, &f, None, &mut errs).ok_or("signature")?;
         let body = crate::parse::block(&f.block, &mut errs);
         let end = Sp::single(proc_macro2::Span::call_site());
         let l = lower(&sig, &body, end, &mut errs);
@@ -517,7 +544,7 @@ mod tests {
         assert!(err.contains("out of bounds"), "{err}");
         let mut errs = Errors::default();
         let f: syn::ItemFn = syn::parse_str(src).unwrap_or_else(|e| panic!("{e}"));
-        let sig = parse_signature(Kind::OdeSystem, &f, &mut errs);
+        let sig = parse_signature(Kind::OdeSystem, &f, None, &mut errs);
         let body = crate::parse::block(&f.block, &mut errs);
         let end = Sp::single(proc_macro2::Span::call_site());
         if let Some(sig) = sig {

@@ -290,7 +290,20 @@ fn pat(p: &syn::Pat, errs: &mut Errors) -> Pat {
                 Sp::of(other),
                 "unsupported pattern; use a name `x`, `_`, or an array pattern `[a, b, c]`",
             );
+            // The names it would have bound are not reported again at their uses.
+            poison_idents(other.to_token_stream(), errs);
             Pat::Wild
+        }
+    }
+}
+
+/// Marks every identifier in `tokens` as bound by a rejected construct.
+fn poison_idents(tokens: proc_macro2::TokenStream, errs: &mut Errors) {
+    for tt in tokens {
+        match tt {
+            proc_macro2::TokenTree::Ident(i) => errs.poisoned.push(i.to_string()),
+            proc_macro2::TokenTree::Group(g) => poison_idents(g.stream(), errs),
+            _ => {}
         }
     }
 }

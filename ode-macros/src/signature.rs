@@ -4,7 +4,9 @@
 //! `fn f(t: F, y: &[F; N], p: &[F; P]) -> [F; N]`, and `#[differentiable]`
 //! (same options) on a loss `fn l(t: F, y: &[F; N]) -> F` or
 //! `fn l(t: F, y: &[F; N], p: &[F; P]) -> F`, with `F` one of `f32`, `f64`
-//! and `N`, `P` integer literals. Both attributes share this layer; [`Kind`]
+//! and `N`, `P` integer literals. `#[differentiable(data = obs)]` adds a last
+//! argument `obs: &[F; M]`, observed data the loss reads but is not
+//! differentiated in. Both attributes share this layer; [`Kind`]
 //! says which signature is expected and words the messages. Everything else
 //! is rejected with a message naming what is accepted.
 
@@ -103,39 +105,76 @@ pub struct Options {
     pub name: Option<Ident>,
     /// `crate = path`: where the runtime is found (default `::odegrad`).
     pub krate: TokenStream,
+    /// `data = obs` (`#[differentiable]` only): the argument holding the
+    /// observed data, an input that is not differentiated.
+    pub data: Option<Ident>,
 }
 
-/// Parses `name = Foo, crate = path`, recording errors for anything else.
+/// Parses `name = Foo, crate = path` (and, for a loss, `data = arg`),
+/// recording errors for anything else.
+///
+/// A duplicate option or `data` on a vector field is recorded and parsing
+/// goes on, so those errors come together with the rest; an unknown option
+/// stops it, since the shape of its value is unknown.
 pub fn parse_options(kind: Kind, attr: TokenStream, errs: &mut Errors) -> Options {
     let mut opts = Options {
         name: None,
         krate: quote!(::odegrad),
+        data: None,
     };
     let mut seen_crate = false;
+    let mut found = Vec::new();
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("name") {
+            let name: Ident = meta.value()?.parse()?;
             if opts.name.is_some() {
-                return Err(meta.error("duplicate option `name`"));
+                found.push(meta.error("duplicate option `name`"));
             }
-            opts.name = Some(meta.value()?.parse()?);
+            opts.name = Some(name);
         } else if meta.path.is_ident("crate") {
+            let path: syn::Path = meta.value()?.parse()?;
             if seen_crate {
-                return Err(meta.error("duplicate option `crate`"));
+                found.push(meta.error("duplicate option `crate`"));
             }
             seen_crate = true;
-            let path: syn::Path = meta.value()?.parse()?;
             opts.krate = path.to_token_stream();
+        } else if meta.path.is_ident("data") {
+            let arg: Ident = meta.value()?.parse()?;
+            match kind {
+                Kind::OdeSystem => found.push(meta.error(
+                    "`data` is an option of `#[differentiable]`, for a loss compared with \
+                     observed data; a vector field takes no data argument (pass fixed inputs \
+                     as parameters `p` or as `const` items). The options of #[ode_system] are \
+                     `name = TypeName` and `crate = path::to::odegrad`",
+                )),
+                Kind::Differentiable if opts.data.is_some() => {
+                    found.push(meta.error("duplicate option `data`"));
+                }
+                Kind::Differentiable => opts.data = Some(arg),
+            }
         } else {
             let shown = meta.path.to_token_stream().to_string().replace(' ', "");
+            let options = match kind {
+                Kind::OdeSystem => {
+                    "the options are `name = TypeName` and `crate = path::to::odegrad`"
+                }
+                Kind::Differentiable => {
+                    "the options are `name = TypeName`, `crate = path::to::odegrad` and \
+                     `data = argument`"
+                }
+            };
             return Err(meta.error(format!(
-                "unknown {} option `{shown}`; the options are `name = TypeName` and \
-                 `crate = path::to::odegrad`",
+                "unknown {} option `{shown}`; {options}",
                 kind.attr()
             )));
         }
         Ok(())
     });
-    if let Err(e) = syn::parse::Parser::parse2(parser, attr) {
+    let result = syn::parse::Parser::parse2(parser, attr);
+    for e in found {
+        errs.push_error(e);
+    }
+    if let Err(e) = result {
         errs.push_error(e);
     }
     opts
@@ -154,14 +193,31 @@ pub struct Signature {
     pub np: usize,
     /// Whether the function takes a parameter argument (a loss may not).
     pub has_p: bool,
+    /// The data argument's name (`data = obs`), if the loss has one.
+    pub data: Option<Ident>,
+    /// Length of the data (0 without data).
+    pub nd: usize,
     /// What the function returns.
     pub output: Output,
 }
 
 /// Checks the signature of a function for `kind`, recording every problem.
-pub fn parse_signature(kind: Kind, f: &ItemFn, errs: &mut Errors) -> Option<Signature> {
+/// `data` is the argument named by a loss's `data = …` option.
+pub fn parse_signature(
+    kind: Kind,
+    f: &ItemFn,
+    data: Option<&Ident>,
+    errs: &mut Errors,
+) -> Option<Signature> {
     let sig = &f.sig;
-    let expected = kind.expected();
+    let expected = match data {
+        Some(d) => format!(
+            "expected the signature `fn name(t: f64, y: &[f64; N], {d}: &[f64; M]) -> f64` or \
+             `fn name(t: f64, y: &[f64; N], p: &[f64; P], {d}: &[f64; M]) -> f64` (or with \
+             f32), with N, P and M integer literals"
+        ),
+        None => kind.expected().to_string(),
+    };
     let (noun, attr) = (kind.noun(), kind.attr());
     let before = errs.count();
     let qualifiers: [(Option<Sp>, &str); 4] = [
@@ -192,31 +248,54 @@ pub fn parse_signature(kind: Kind, f: &ItemFn, errs: &mut Errors) -> Option<Sign
     if let Some(v) = &sig.variadic {
         errs.push(Sp::of(v), "variadic arguments are not supported");
     }
+    if let Some(d) = data {
+        data_position(sig, d, errs);
+    }
+    // The data argument, if any, is the last one; the others are read as
+    // without data.
+    let without_data = sig.inputs.len().saturating_sub(usize::from(data.is_some()));
     let arity_ok = match kind {
         Kind::OdeSystem => sig.inputs.len() == 3,
-        Kind::Differentiable => matches!(sig.inputs.len(), 2 | 3),
+        Kind::Differentiable => matches!(without_data, 2 | 3),
     };
     if !arity_ok {
-        let takes = match kind {
-            Kind::OdeSystem => "3 arguments",
-            Kind::Differentiable => "2 or 3 arguments",
+        let takes = match (kind, data) {
+            (Kind::OdeSystem, _) => "3 arguments".to_string(),
+            (Kind::Differentiable, None) => "2 or 3 arguments".to_string(),
+            (Kind::Differentiable, Some(d)) => format!("3 or 4 arguments with `data = {d}`"),
+        };
+        // A fourth argument is most likely observed data without the option.
+        let hint = match (kind, data, sig.inputs.last()) {
+            (Kind::Differentiable, None, Some(FnArg::Typed(last))) if sig.inputs.len() == 4 => {
+                let name = last.pat.to_token_stream().to_string();
+                format!(
+                    "; if `{name}` holds observed data, name it in the attribute: \
+                     `#[differentiable(data = {name})]`"
+                )
+            }
+            _ => String::new(),
         };
         errs.push(
             Sp::of(&sig.inputs).to(Sp::single(sig.paren_token.span.close())),
             format!(
-                "the {noun} takes {takes}, found {}; {expected}",
+                "the {noun} takes {takes}, found {}; {expected}{hint}",
                 sig.inputs.len()
             ),
         );
         return None;
     }
-    let args: Vec<&FnArg> = sig.inputs.iter().collect();
+    let mut args: Vec<&FnArg> = sig.inputs.iter().collect();
+    let data_arg = if data.is_some() { args.pop() } else { None };
     let mut float = None;
     let t = scalar_arg(kind, args[0], &mut float, errs);
-    let (y, n) = array_arg(kind, args[1], "y", &mut float, errs);
+    let (y, n) = array_arg(kind, args[1], "y", "N", &mut float, errs);
     let (p, np) = match args.get(2) {
-        Some(arg) => array_arg(kind, arg, "p", &mut float, errs),
+        Some(arg) => array_arg(kind, arg, "p", "P", &mut float, errs),
         None => (Some(None), Some(0)),
+    };
+    let (d, nd) = match (data_arg, data) {
+        (Some(arg), Some(name)) => array_arg(kind, arg, &name.to_string(), "M", &mut float, errs),
+        _ => (Some(None), Some(0)),
     };
     let output = match (&sig.output, kind) {
         (ReturnType::Default, _) => {
@@ -256,8 +335,46 @@ pub fn parse_signature(kind: Kind, f: &ItemFn, errs: &mut Errors) -> Option<Sign
         n: n.unwrap_or(0),
         np: np.unwrap_or(0),
         has_p: args.len() == 3,
+        data: d.flatten(),
+        nd: nd.unwrap_or(0),
         output: output.map_or(Output::Scalar, |(o, _)| o),
     })
+}
+
+/// Checks that `data = d` names the last argument, reporting at the
+/// option's `d` what it names otherwise.
+fn data_position(sig: &syn::Signature, d: &Ident, errs: &mut Errors) {
+    let named = |arg: &FnArg| match arg {
+        FnArg::Typed(pt) => matches!(&*pt.pat, Pat::Ident(p) if p.ident == *d),
+        FnArg::Receiver(_) => false,
+    };
+    let len = sig.inputs.len();
+    match sig.inputs.iter().position(named) {
+        Some(i) if i + 1 == len => {}
+        Some(i) => {
+            let role = match i {
+                0 => "the time argument",
+                1 => "the state argument, which the loss is differentiated in",
+                2 => "the parameter argument, which the loss is differentiated in",
+                _ => "an argument before the last",
+            };
+            errs.push(
+                Sp::of(d),
+                format!(
+                    "`data = {d}` names {role}; the data are a last, separate argument: \
+                     `fn name(t, y, obs: &[f64; M])` or `fn name(t, y, p, obs: &[f64; M])` \
+                     with `data = obs`"
+                ),
+            );
+        }
+        None => errs.push(
+            Sp::of(d),
+            format!(
+                "`data = {d}` names no argument of the loss; the data are its last argument: \
+                 `fn name(t, y, {d}: &[f64; M])` or `fn name(t, y, p, {d}: &[f64; M])`"
+            ),
+        ),
+    }
 }
 
 /// The result type of a loss: the scalar type, with a specific message for
@@ -327,20 +444,29 @@ fn scalar_arg(
     pat
 }
 
+/// An array argument `which: &[F; len]` (`len` is the length's name in
+/// messages: `N`, `P` or `M`).
 fn array_arg(
     kind: Kind,
     arg: &FnArg,
     which: &str,
+    len: &str,
     float: &mut Option<Float>,
     errs: &mut Errors,
 ) -> (Option<Option<Ident>>, Option<usize>) {
     let Some((pat, ty)) = typed(kind, arg, errs) else {
         return (None, None);
     };
+    let f = float.unwrap_or(Float::F64).name();
     let Type::Reference(r) = &ty else {
+        let passed = if len == "M" {
+            "the data are passed by shared reference, as an array of numbers"
+        } else {
+            "the state and parameters are passed by shared reference"
+        };
         errs.push(
             Sp::of(&ty),
-            format!("expected `&[{}; N]` for `{which}`; the state and parameters are passed by shared reference", float.unwrap_or(Float::F64).name()),
+            format!("expected `&[{f}; {len}]` for `{which}`; {passed}"),
         );
         return (pat, None);
     };
@@ -348,8 +474,8 @@ fn array_arg(
         errs.push(
             Sp::of(m).to(Sp::of(&r.elem)),
             match kind {
-                Kind::OdeSystem => format!("`{which}` must be a shared reference `&[f64; N]`: the vector field returns its derivative and cannot modify its inputs"),
-                Kind::Differentiable => format!("`{which}` must be a shared reference `&[f64; N]`: the loss returns its value and cannot modify its inputs"),
+                Kind::OdeSystem => format!("`{which}` must be a shared reference `&[f64; {len}]`: the vector field returns its derivative and cannot modify its inputs"),
+                Kind::Differentiable => format!("`{which}` must be a shared reference `&[f64; {len}]`: the loss returns its value and cannot modify its inputs"),
             },
         );
     }
@@ -467,7 +593,7 @@ mod tests {
     fn sig(kind: Kind, src: &str) -> Result<Signature, String> {
         let f: syn::ItemFn = syn::parse_str(src).map_err(|e| e.to_string())?;
         let mut errs = Errors::default();
-        let s = parse_signature(kind, &f, &mut errs);
+        let s = parse_signature(kind, &f, None, &mut errs);
         errs.finish().map_err(|e| e.to_string())?;
         s.ok_or_else(|| "no signature and no error".to_string())
     }
@@ -570,6 +696,87 @@ mod tests {
         );
         assert!(
             e.starts_with("#[differentiable] cannot be applied to an `async` fn"),
+            "{e}"
+        );
+    }
+
+    /// Options and signature of a loss, as `#[differentiable(attr)]` sees them.
+    fn data_sig(attr: &str, src: &str) -> Result<Signature, String> {
+        let f: syn::ItemFn = syn::parse_str(src).map_err(|e| e.to_string())?;
+        let attr: proc_macro2::TokenStream = attr.parse().map_err(|_| "attr".to_string())?;
+        let mut errs = Errors::default();
+        let opts = parse_options(Kind::Differentiable, attr, &mut errs);
+        let s = parse_signature(Kind::Differentiable, &f, opts.data.as_ref(), &mut errs);
+        errs.finish().map_err(|e| e.to_string())?;
+        s.ok_or_else(|| "no signature and no error".to_string())
+    }
+
+    #[test]
+    fn data_is_the_last_argument_with_or_without_parameters() {
+        let s = data_sig(
+            "data = obs",
+            "fn l(t: f64, y: &[f64; 2], obs: &[f64; 3]) -> f64 { t }",
+        )
+        .unwrap();
+        assert_eq!((s.n, s.np, s.has_p, s.nd), (2, 0, false, 3));
+        assert_eq!(s.data.map(|i| i.to_string()).as_deref(), Some("obs"));
+        let s = data_sig(
+            "name = Fit, data = d",
+            "fn l(t: f32, y: &[f32; 2], q: &[f32; 4], d: &[f32; 1]) -> f32 { t }",
+        )
+        .unwrap();
+        assert_eq!((s.n, s.np, s.has_p, s.nd), (2, 4, true, 1));
+        assert_eq!(s.p.map(|i| i.to_string()).as_deref(), Some("q"));
+        assert_eq!(s.float, Float::F32);
+        // Without the option the same function is a loss with parameters.
+        let s = sig(
+            Kind::Differentiable,
+            "fn l(t: f64, y: &[f64; 2], obs: &[f64; 3]) -> f64 { t }",
+        )
+        .unwrap();
+        assert_eq!((s.np, s.has_p, s.nd), (3, true, 0));
+        assert!(s.data.is_none());
+    }
+
+    #[test]
+    fn data_option_errors_are_collected() {
+        let e = data_sig(
+            "data = obs",
+            "fn l(t: f64, y: &[f64; 2], data: &[f64; 3]) -> f64 { t }",
+        )
+        .err()
+        .unwrap_or_default();
+        assert!(
+            e.starts_with("`data = obs` names no argument of the loss"),
+            "{e}"
+        );
+        let e = data_sig(
+            "data = y, data = y",
+            "fn l(t: f64, y: &[f64; 2], obs: &[f64; 3]) -> f64 { t }",
+        )
+        .err()
+        .unwrap_or_default();
+        assert!(e.starts_with("duplicate option `data`"), "{e}");
+        let e = data_sig(
+            "data = p",
+            "fn l(t: f64, y: &[f64; 2], p: &[f64; 1], obs: &[f64; 3]) -> f64 { t }",
+        )
+        .err()
+        .unwrap_or_default();
+        assert!(
+            e.starts_with("`data = p` names the parameter argument"),
+            "{e}"
+        );
+        let mut errs = Errors::default();
+        let opts = parse_options(Kind::OdeSystem, quote::quote!(data = obs), &mut errs);
+        assert!(opts.data.is_none());
+        let e = errs
+            .finish()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("`data` is an option of `#[differentiable]`"),
             "{e}"
         );
     }

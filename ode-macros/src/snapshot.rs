@@ -1,6 +1,7 @@
-//! The expansion of Lotka–Volterra, pretty-printed and compared with the
-//! reviewed snapshot `tests/expand/lotka_volterra.expanded.rs`, so a change
-//! in the generated code shows up as a readable diff. Regenerate with
+//! The expansions of Lotka–Volterra and of a loss against data,
+//! pretty-printed and compared with the reviewed snapshots
+//! `tests/expand/*.expanded.rs`, so a change in the generated code shows up
+//! as a readable diff. Regenerate with
 //! `ODEGRAD_BLESS=1 cargo test -p ode-macros snapshot`.
 
 use crate::expand::expand;
@@ -19,6 +20,42 @@ fn expansion(source: &str) -> String {
         Ok(file) => prettyplease::unparse(&file),
         Err(e) => panic!("expansion does not parse: {e}"),
     }
+}
+
+/// Compares `got` with the snapshot `tests/expand/{name}.expanded.rs`.
+fn check_snapshot(name: &str, got: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand");
+    let path = dir.join(format!("{name}.expanded.rs"));
+    if std::env::var_os("ODEGRAD_BLESS").is_some() {
+        if let Err(e) = std::fs::write(&path, got) {
+            panic!("cannot write {}: {e}", path.display());
+        }
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(got == want, "expansion of {name} changed; got:\n{got}");
+}
+
+/// A loss against observations: the `DataLoss` impl, with the data read
+/// where the value needs them and never differentiated.
+#[test]
+fn data_loss_snapshot() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand");
+    let source = std::fs::read_to_string(dir.join("gaussian_nll_data.rs")).unwrap_or_default();
+    let mut item: syn::ItemFn = match syn::parse_str(&source) {
+        Ok(f) => f,
+        Err(e) => panic!("gaussian_nll_data: {e}"),
+    };
+    item.attrs.clear();
+    let out = crate::expand::expand_loss(quote::quote!(data = obs), quote::quote!(#item));
+    let got = match syn::parse2::<syn::File>(out) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(e) => panic!("expansion does not parse: {e}"),
+    };
+    assert!(
+        got.contains("DataLoss<f64, 2, 4, 2> for GaussianNllData"),
+        "{got}"
+    );
+    check_snapshot("gaussian_nll_data", &got);
 }
 
 #[test]

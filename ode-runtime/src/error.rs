@@ -60,6 +60,9 @@ pub enum InvalidArgument {
     /// A Newton setting (`kappa`, `max_iters`, `jac_refresh_theta`,
     /// `lu_reuse_band`) is out of range.
     InvalidNewtonConfig,
+    /// A loss against observed data was given fewer data points than save
+    /// times (`loss::cotangents_with_data`).
+    DataShorterThanTs,
 }
 
 /// Why a solve or gradient failed.
@@ -165,6 +168,7 @@ impl fmt::Display for InvalidArgument {
             SaveAtNotFinal => "this adjoint saves only the final state: request no output times",
             Dt0WithStepTo => "dt0 must be None with StepTo",
             InvalidNewtonConfig => "a Newton solver setting is out of range",
+            DataShorterThanTs => "fewer data points than save times",
         })
     }
 }

@@ -35,7 +35,7 @@ pub use integrate::{
     AcceptedStep, Advance, Integrator, LoopState, Solution, Stats, diffeqsolve,
     diffeqsolve_with_event,
 };
-pub use loss::Loss;
+pub use loss::{DataLoss, Loss};
 pub use saveat::{DenseStep, SaveAt, SaveBuffers, evaluate_dense};
 pub use scalar::Scalar;
 pub use solver::explicit::{Bosh3, Dopri5, Dopri8, Euler, Heun, Midpoint, Ralston, Tsit5};

@@ -62,9 +62,12 @@ impl Lower<'_> {
             ExprKind::Bool(b) => Value::Bool(self.g.intern(Op::Bool(*b), span)),
             ExprKind::Var(name) => match self.lookup(&name.to_string()) {
                 Some(b) => b.value.clone(),
+                // Bound by a pattern that was already reported.
+                None if self.errs.poisoned.contains(&name.to_string()) => Value::Error,
                 None => {
+                    let noun = self.noun();
                     self.errs
-                        .push(e.sp, format!("cannot find `{name}` in this vector field"));
+                        .push(e.sp, format!("cannot find `{name}` in this {noun}"));
                     Value::Error
                 }
             },
