@@ -47,6 +47,23 @@ pub struct RkStages<Y, const S: usize> {
 /// An explicit Runge–Kutta method given by a constant tableau. Implemented by
 /// every explicit solver of the crate; generic code (the discrete adjoint)
 /// reads the tableau through it.
+///
+/// # Examples
+///
+/// Generic code reads the tableau of any method: here the consistency
+/// conditions `Σᵢ bᵢ = 1` and `cᵢ = Σⱼ aᵢⱼ` of every stage.
+///
+/// ```
+/// use odegrad::solver::explicit::ExplicitRungeKutta;
+/// use odegrad::{Bosh3, Dopri5, Dopri8, Tsit5};
+/// fn consistent<M: ExplicitRungeKutta<S, D>, const S: usize, const D: usize>(_: &M) -> bool {
+///     let t = M::TABLEAU;
+///     let b_sum: f64 = t.b.iter().sum();
+///     let rows = (0..S).all(|i| (t.a[i].iter().sum::<f64>() - t.c[i]).abs() < 1e-12);
+///     (b_sum - 1.0).abs() < 1e-14 && rows
+/// }
+/// assert!(consistent(&Bosh3) && consistent(&Dopri5) && consistent(&Tsit5) && consistent(&Dopri8));
+/// ```
 pub trait ExplicitRungeKutta<const S: usize, const D: usize> {
     /// The method's coefficients.
     const TABLEAU: &'static ButcherTableau<S, D>;
