@@ -17,6 +17,27 @@
 //! with an event may have `t1 = ±∞`: only the event (or the step budget) ends
 //! it. [`steady_state_event`] is Diffrax's condition for integrating to a
 //! steady state.
+//!
+//! # Examples
+//!
+//! A ball dropped from a height of 1 m hits the ground at `t = √(2/g)`
+//! with speed `√(2g)`:
+//!
+//! ```
+//! use odegrad::event::{Direction, FloatEvent};
+//! use odegrad::integrate::diffeqsolve_with_event;
+//! use odegrad::{nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+//! let g = 9.81;
+//! let term = FnTerm::new(move |_t: f64, y: &SVector<f64, 2>| SVector::from([y[1], -g]));
+//! let ground = FloatEvent::new(|_t: f64, y: &SVector<f64, 2>| y[0]).with_direction(Direction::Down);
+//! let pid = PidController::new(1e-8, 1e-8)?;
+//! let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, f64::INFINITY, Some(0.01),
+//!     SVector::from([1.0, 0.0]), &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &ground)?;
+//! assert!(sol.event_triggered);
+//! assert!((sol.t - (2.0 / g).sqrt()).abs() < 1e-9);
+//! assert!((sol.y[1] + (2.0 * g).sqrt()).abs() < 1e-8);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 use crate::controller::ErrorNorm;
 use crate::integrate::AcceptedStep;

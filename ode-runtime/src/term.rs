@@ -7,6 +7,34 @@
 //! for a [`JacobianTerm`], adjoints for a [`VjpTerm`], forward mode for a
 //! [`JvpTerm`], and the discrete adjoint of a Rosenbrock step, whose stages
 //! contain the Jacobian itself, for a [`SecondOrderTerm`].
+//!
+//! # Examples
+//!
+//! One vector field as a generated system and as a closure: explicit solvers
+//! take either, with the same result; only the system brings the Jacobian an
+//! implicit solver needs.
+//!
+//! ```
+//! use odegrad::{diffeqsolve, nalgebra::SVector, ode_system, FnTerm, Kvaerno5, OdeTerm};
+//! use odegrad::{PidController, SaveAt, SaveBuffers, Tsit5};
+//! #[ode_system]
+//! fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+//!     [-p[0] * y[0]]
+//! }
+//! let system = OdeTerm::new(&Decay, SVector::from([2.0]));
+//! let closure = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| SVector::from([-2.0 * y[0]]));
+//! let pid = PidController::new(1e-8, 1e-8)?;
+//! let y0 = SVector::from([1.0]);
+//! let a = diffeqsolve(&system, &Tsit5, 0.0, 1.0, None, y0, &SaveAt::nothing(), &pid, 1000,
+//!     &mut SaveBuffers::none())?;
+//! let b = diffeqsolve(&closure, &Tsit5, 0.0, 1.0, None, y0, &SaveAt::nothing(), &pid, 1000,
+//!     &mut SaveBuffers::none())?;
+//! assert!((a.y - b.y).norm() < 1e-15 && a.stats.num_steps == b.stats.num_steps);
+//! let c = diffeqsolve(&system, &Kvaerno5::new(1e-8, 1e-8)?, 0.0, 1.0, None, y0,
+//!     &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none())?;
+//! assert!((c.y[0] - (-2.0f64).exp()).abs() < 1e-6);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 use crate::{OdeSystem, Scalar, State};
 use core::marker::PhantomData;

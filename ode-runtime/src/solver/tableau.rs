@@ -19,6 +19,20 @@
 //! without an extra evaluation. The weights of the derived interpolants are
 //! computed here by `const fn`s from `b`, so they cannot drift from the tableau.
 //!
+//! # Examples
+//!
+//! The continuous extension ends where the step does: at `θ = 1` its
+//! weights are the solution weights, `Σⱼ dense[i][j] = bᵢ`.
+//!
+//! ```
+//! use odegrad::solver::tableau::{ButcherTableau, BOSH3, DOPRI5, DOPRI8, HEUN, TSIT5};
+//! fn ends_at_y1<const S: usize, const D: usize>(t: &ButcherTableau<S, D>) -> bool {
+//!     (0..S).all(|i| (t.dense[i].iter().sum::<f64>() - t.b[i]).abs() < 1e-12)
+//! }
+//! assert!(ends_at_y1(&HEUN) && ends_at_y1(&BOSH3) && ends_at_y1(&DOPRI5));
+//! assert!(ends_at_y1(&TSIT5) && ends_at_y1(&DOPRI8));
+//! ```
+//!
 //! Coefficients as in Diffrax (and the papers it cites):
 //! Tsitouras, *Runge–Kutta pairs of order 5(4) satisfying only the first column
 //! simplifying assumption*, Comput. Math. Appl. 62 (2011);

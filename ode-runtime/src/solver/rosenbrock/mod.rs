@@ -16,6 +16,31 @@
 //! differentiates with the second-order product `vjp_jvp`. The Jacobian must
 //! be exact (a Rosenbrock method is not a W-method), so it is evaluated every
 //! step; nothing is carried between steps.
+//!
+//! # Examples
+//!
+//! The stiff relaxation `y' = −λ (y − cos t)`, `λ = 10⁴`, whose solution is
+//! `(λ² cos t + λ sin t)/(λ² + 1)` after a transient of length `1/λ`: one
+//! Jacobian and one LU factorisation per step, no Newton iteration.
+//!
+//! ```
+//! use odegrad::{diffeqsolve, nalgebra::SVector, ode_system, OdeTerm, PidController, Rodas5P};
+//! use odegrad::{SaveAt, SaveBuffers};
+//! #[ode_system]
+//! fn relax(t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+//!     [-p[0] * (y[0] - t.cos())]
+//! }
+//! let lambda = 1e4f64;
+//! let term = OdeTerm::new(&Relax, SVector::from([lambda]));
+//! let pid = PidController::new(1e-7, 1e-7)?;
+//! let sol = diffeqsolve(&term, &Rodas5P, 0.0, 2.0, None, SVector::from([0.0]),
+//!     &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none())?;
+//! let exact = (lambda * lambda * 2f64.cos() + lambda * 2f64.sin()) / (lambda * lambda + 1.0);
+//! assert!((sol.y[0] - exact).abs() < 1e-6);
+//! assert_eq!(sol.stats.num_jac_evals, sol.stats.num_steps);
+//! assert_eq!(sol.stats.num_lu_factorisations, sol.stats.num_steps);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 mod rodas5p;
 
