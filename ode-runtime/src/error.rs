@@ -109,7 +109,7 @@ pub enum InvalidArgument {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::Error;
+/// use odegrad::Error;
 /// let e = Error::MaxStepsReached { t: 2.5, max_steps: 16 };
 /// assert_eq!(e.to_string(), "maximum number of steps (16) reached at t = 2.5");
 /// ```

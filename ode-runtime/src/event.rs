@@ -104,8 +104,8 @@ pub enum ConditionValue<T> {
 /// A hand-written event that ends the solve when `y` falls to one half:
 ///
 /// ```
-/// use ode_runtime::event::{ConditionValue, Direction, Event};
-/// use ode_runtime::{FnTerm, nalgebra::SVector};
+/// use odegrad::event::{ConditionValue, Direction, Event};
+/// use odegrad::{FnTerm, nalgebra::SVector};
 /// struct Half;
 /// impl<Tm> Event<f64, SVector<f64, 1>, Tm> for Half {
 ///     fn condition(&self, _term: &Tm, _t: f64, y: &SVector<f64, 1>) -> ConditionValue<f64> {
@@ -236,8 +236,8 @@ impl<T: Scalar, Y, Tm> DifferentiableEvent<T, Y, Tm> for NoEvent {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::event::{Direction, FloatEvent};
-/// use ode_runtime::nalgebra::SVector;
+/// use odegrad::event::{Direction, FloatEvent};
+/// use odegrad::nalgebra::SVector;
 /// // Height y[0] reaching zero from above; the gradient is (0, e₀).
 /// let impact = FloatEvent::new(|_t: f64, y: &SVector<f64, 2>| y[0])
 ///     .with_direction(Direction::Down)
@@ -353,8 +353,8 @@ impl<T: Scalar, Y, Tm, F: Fn(T, &Y) -> T, G: Fn(T, &Y) -> (T, Y)> Differentiable
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::event::{BoolEvent, ConditionValue, Event};
-/// use ode_runtime::{FnTerm, nalgebra::SVector};
+/// use odegrad::event::{BoolEvent, ConditionValue, Event};
+/// use odegrad::{FnTerm, nalgebra::SVector};
 /// let past_two = BoolEvent::new(|t: f64, _y: &SVector<f64, 1>| t > 2.0);
 /// let term = FnTerm::<f64, SVector<f64, 1>, _>::new(|_t: f64, y: &SVector<f64, 1>| -y);
 /// assert_eq!(past_two.condition(&term, 3.0, &SVector::zeros()), ConditionValue::Bool(true));
@@ -436,8 +436,8 @@ pub struct SteadyStateEvent<T, Nm> {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::event::{steady_state_event, ConditionValue, Event};
-/// use ode_runtime::{controller::RmsNorm, FnTerm, nalgebra::SVector};
+/// use odegrad::event::{steady_state_event, ConditionValue, Event};
+/// use odegrad::{controller::RmsNorm, FnTerm, nalgebra::SVector};
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| SVector::from([1.0 - y[0]]));
 /// let ev = steady_state_event(1e-8, 1e-8, RmsNorm);
 /// assert_eq!(ev.condition(&term, 0.0, &SVector::from([1.0])), ConditionValue::Bool(true));

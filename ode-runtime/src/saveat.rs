@@ -40,7 +40,7 @@ use crate::{Error, InvalidArgument, Scalar, Solver, State, Term};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::SaveAt;
+/// use odegrad::SaveAt;
 /// let ts = [0.5, 1.0];
 /// let s = SaveAt::ts(&ts).with_t0();
 /// assert!(s.t0 && !s.t1 && s.ts.len() == 2 && !s.steps && !s.dense);
@@ -346,17 +346,18 @@ impl<T: Scalar, Y: State<T>, D> DenseStep<T, Y, D> {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{diffeqsolve, evaluate_dense, DenseStep, FnTerm, SaveAt, SaveBuffers,
+/// use odegrad::{diffeqsolve, evaluate_dense, DenseStep, FnTerm, SaveAt, SaveBuffers,
 ///     nalgebra::SVector, solver::explicit::{RkStages, Tsit5}, controller::PidController};
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
-/// let pid = PidController::new(1e-9, 1e-9).unwrap();
+/// let pid = PidController::new(1e-9, 1e-9)?;
 /// let empty = DenseStep { t0: 0.0, t1: 0.0, y0: SVector::zeros(), y1: SVector::zeros(),
 ///     dense: RkStages { k: [SVector::zeros(); 7] } };
 /// let mut dense = [empty; 64];
 /// let sol = diffeqsolve(&term, &Tsit5, 0.0, 2.0, None, SVector::from([1.0]),
-///     &SaveAt::dense(), &pid, 1000, &mut SaveBuffers::none().with_dense(&mut dense)).unwrap();
-/// let y = evaluate_dense(&Tsit5, &term, &dense[..sol.num_dense], 1.234).unwrap();
+///     &SaveAt::dense(), &pid, 1000, &mut SaveBuffers::none().with_dense(&mut dense))?;
+/// let y = evaluate_dense(&Tsit5, &term, &dense[..sol.num_dense], 1.234)?;
 /// assert!((y[0] - (-1.234f64).exp()).abs() < 1e-7);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub fn evaluate_dense<T, Y, Tm, S, D>(
     solver: &S,
@@ -395,7 +396,7 @@ where
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{SaveBuffers, nalgebra::SVector};
+/// use odegrad::{SaveBuffers, nalgebra::SVector};
 /// let mut ts = [0.0f64; 4];
 /// let mut ys = [SVector::<f64, 2>::zeros(); 3];
 /// let buffers: SaveBuffers<'_, f64, _, ()> = SaveBuffers::new(&mut ts, &mut ys);

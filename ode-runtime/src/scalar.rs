@@ -26,7 +26,7 @@ use nalgebra::RealField;
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::Scalar;
+/// use odegrad::Scalar;
 /// let h: f32 = Scalar::from_f64(0.5);
 /// assert!((h.to_f64() - 0.5).abs() < 1e-12);
 /// ```

@@ -34,13 +34,13 @@ use nalgebra::SMatrix;
 /// A finite-dimensional real vector space of fixed size, stored by value.
 ///
 /// All operations are pure and allocation-free. Implemented for
-/// `SMatrix<T, R, C>` (and so `SVector<T, N>`) and for pairs and triples of
+/// `SMatrix<T, R, C>` (and so `SVector<T, N>`) and for tuples of two to four
 /// states.
 ///
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{nalgebra::SVector, State};
+/// use odegrad::{nalgebra::SVector, State};
 /// let x = SVector::<f64, 2>::new(1.0, 2.0);
 /// let y = SVector::<f64, 2>::new(3.0, -1.0);
 /// let z = x.axpy(2.0, &y); // x + 2 y

@@ -43,7 +43,7 @@ use nalgebra::{SMatrix, SVector};
 /// A system written by hand (normally `#[ode_system]` writes this):
 ///
 /// ```
-/// use ode_runtime::{OdeSystem, nalgebra::{SMatrix, SVector}};
+/// use odegrad::{OdeSystem, nalgebra::{SMatrix, SVector}};
 /// /// y' = -p0 · y
 /// struct Decay;
 /// impl OdeSystem<f64, 1, 1> for Decay {

@@ -13,13 +13,14 @@ use crate::{Error, InvalidArgument, Scalar, State, Term};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
-/// use ode_runtime::{controller::ConstantStepSize, solver::explicit::Euler};
+/// use odegrad::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
+/// use odegrad::{controller::ConstantStepSize, solver::explicit::Euler};
 /// let term = FnTerm::new(|_t: f64, _y: &SVector<f64, 1>| SVector::from([1.0]));
 /// let sol = diffeqsolve(&term, &Euler, 0.0, 1.0, Some(0.25), SVector::from([0.0]),
-///     &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none()).unwrap();
+///     &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none())?;
 /// assert_eq!(sol.stats.num_accepted_steps, 4);
 /// assert!((sol.y[0] - 1.0).abs() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConstantStepSize;

@@ -181,9 +181,9 @@ pub struct Decision<T, CS> {
 /// an error on the first failure).
 ///
 /// ```
-/// use ode_runtime::controller::{ControllerInit, Decision, StepAttempt, StepSizeController};
-/// use ode_runtime::{diffeqsolve, Error, FnTerm, SaveAt, SaveBuffers, Scalar, State, Term, Tsit5};
-/// use ode_runtime::nalgebra::SVector;
+/// use odegrad::controller::{ControllerInit, Decision, StepAttempt, StepSizeController};
+/// use odegrad::{diffeqsolve, Error, FnTerm, SaveAt, SaveBuffers, Scalar, State, Term, Tsit5};
+/// use odegrad::nalgebra::SVector;
 ///
 /// struct EqualSteps(u32);
 ///
@@ -205,9 +205,10 @@ pub struct Decision<T, CS> {
 ///
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
 /// let sol = diffeqsolve(&term, &Tsit5, 0.0, 1.0, None, SVector::from([1.0]),
-///     &SaveAt::nothing(), &EqualSteps(8), 100, &mut SaveBuffers::none()).unwrap();
+///     &SaveAt::nothing(), &EqualSteps(8), 100, &mut SaveBuffers::none())?;
 /// assert_eq!(sol.stats.num_accepted_steps, 8);
 /// assert!((sol.y[0] - (-1.0f64).exp()).abs() < 1e-8);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub trait StepSizeController<T: Scalar, Y: State<T>> {
     /// What the controller carries from one attempt to the next (`Copy`, so a

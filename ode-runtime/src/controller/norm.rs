@@ -24,7 +24,7 @@ pub trait ErrorNorm<T: Scalar, Y: State<T>> {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{controller::{ErrorNorm, RmsNorm}, nalgebra::SVector};
+/// use odegrad::{controller::{ErrorNorm, RmsNorm}, nalgebra::SVector};
 /// let err = SVector::<f64, 2>::new(3.0, 4.0);
 /// let y = SVector::<f64, 2>::zeros();
 /// // sqrt((9 + 16) / 2) with unit scale (atol = 1, rtol = 0).
@@ -50,7 +50,7 @@ impl<T: Scalar, Y: State<T>> ErrorNorm<T, Y> for RmsNorm {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{controller::{ErrorNorm, MaxNorm}, nalgebra::SVector};
+/// use odegrad::{controller::{ErrorNorm, MaxNorm}, nalgebra::SVector};
 /// let err = SVector::<f64, 2>::new(3.0, -4.0);
 /// let y = SVector::<f64, 2>::zeros();
 /// assert!((MaxNorm.scaled_norm(&err, &y, &y, 0.0, 2.0) - 2.0).abs() < 1e-15);

@@ -43,13 +43,14 @@ use crate::{Error, InvalidArgument, Scalar, State, Term};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::controller::{MaxNorm, PidController};
-/// let pid = PidController::new(1e-6f64, 1e-8).unwrap()
-///     .with_pcoeff(0.4).unwrap()
-///     .with_dtmax(0.5).unwrap()
+/// use odegrad::controller::{MaxNorm, PidController};
+/// let pid = PidController::new(1e-6f64, 1e-8)?
+///     .with_pcoeff(0.4)?
+///     .with_dtmax(0.5)?
 ///     .with_norm(MaxNorm);
 /// assert!((pid.safety - 0.9).abs() < 1e-15);
 /// assert!(PidController::new(-1.0, 1e-8).is_err());
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PidController<'a, T, N = RmsNorm> {

@@ -11,17 +11,18 @@ use crate::{Error, InvalidArgument, Scalar, State, Term};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
-/// use ode_runtime::{controller::StepTo, solver::explicit::Heun};
+/// use odegrad::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
+/// use odegrad::{controller::StepTo, solver::explicit::Heun};
 /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t]));
 /// let ts = [0.0, 0.3, 1.0];
 /// let mut t_out = [0.0; 3];
 /// let mut y_out = [SVector::zeros(); 3];
 /// let sol = diffeqsolve(&term, &Heun, 0.0, 1.0, None, SVector::from([0.0]),
 ///     &SaveAt::steps(), &StepTo::new(&ts), 10,
-///     &mut SaveBuffers::new(&mut t_out, &mut y_out)).unwrap();
+///     &mut SaveBuffers::new(&mut t_out, &mut y_out))?;
 /// assert_eq!(sol.num_saved, 2);
 /// assert!((t_out[0] - 0.3).abs() < 1e-15 && (y_out[1][0] - 0.5).abs() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepTo<'a, T> {

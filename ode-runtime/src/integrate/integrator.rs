@@ -23,7 +23,7 @@ pub const MAX_CONSECUTIVE_FAILURES: u32 = 10;
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{Stats, StepWork};
+/// use odegrad::{Stats, StepWork};
 /// let mut s = Stats::default();
 /// s.add_work(&StepWork { vf_evals: 6, jac_evals: 1, lu_factorisations: 1 });
 /// assert_eq!((s.num_rhs_evals, s.num_jac_evals, s.num_lu_factorisations), (6, 1, 1));
@@ -128,16 +128,16 @@ pub type AcceptedStepOf<T, Y, Tm, S> =
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{FnTerm, nalgebra::SVector, Integrator, Advance};
-/// use ode_runtime::{controller::PidController, solver::explicit::Tsit5};
+/// use odegrad::{FnTerm, nalgebra::SVector, Integrator, Advance};
+/// use odegrad::{controller::PidController, solver::explicit::Tsit5};
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
-/// let pid = PidController::new(1e-8, 1e-8).unwrap();
+/// let pid = PidController::new(1e-8, 1e-8)?;
 /// let mut it = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1),
-///     SVector::from([1.0]), 1000).unwrap();
+///     SVector::from([1.0]), 1000)?;
 /// let checkpoint = *it.state();
 /// let mut ends = Vec::new();
 /// while !it.is_done() {
-///     if let Advance::Accepted(step) = it.advance().unwrap() {
+///     if let Advance::Accepted(step) = it.advance()? {
 ///         ends.push(step.t1);
 ///     }
 /// }
@@ -146,12 +146,13 @@ pub type AcceptedStepOf<T, Y, Tm, S> =
 /// let mut replay = Integrator::from_state(&term, &Tsit5, &pid, 0.0, 1.0, 1000, checkpoint);
 /// let mut again = Vec::new();
 /// while !replay.is_done() {
-///     if let Advance::Accepted(step) = replay.advance().unwrap() {
+///     if let Advance::Accepted(step) = replay.advance()? {
 ///         again.push(step.t1);
 ///     }
 /// }
 /// assert_eq!(ends, again);
 /// assert_eq!(replay.state().y, it.state().y);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub struct Integrator<'a, T, Y, Tm, S, C>
 where

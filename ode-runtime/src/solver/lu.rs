@@ -33,8 +33,8 @@ use nalgebra::{SMatrix, SVector};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::lu::StaticLu;
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// use odegrad::solver::lu::StaticLu;
+/// use odegrad::nalgebra::{SMatrix, SVector};
 /// let a = SMatrix::<f64, 2, 2>::new(0.0, 2.0, 1.0, 1.0);
 /// let lu = StaticLu::new(&a).expect("nonsingular");
 /// let x = lu.solve(&SVector::from([4.0, 3.0]));

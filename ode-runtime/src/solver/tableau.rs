@@ -52,7 +52,7 @@
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::tableau::TSIT5;
+/// use odegrad::solver::tableau::TSIT5;
 /// // Consistency: the weights sum to one and the nodes are the row sums of `a`.
 /// let sum: f64 = TSIT5.b.iter().sum();
 /// assert!((sum - 1.0).abs() < 1e-14);

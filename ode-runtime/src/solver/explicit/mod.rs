@@ -53,8 +53,8 @@ use crate::{Scalar, State, Term};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{FnTerm, Solver, nalgebra::SVector};
-/// use ode_runtime::solver::explicit::Heun;
+/// use odegrad::{FnTerm, Solver, nalgebra::SVector};
+/// use odegrad::solver::explicit::Heun;
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
 /// let y0 = SVector::from([1.0]);
 /// let state = Solver::init(&Heun, &term, 0.0, 0.1, &y0);

@@ -29,9 +29,9 @@ pub const IMPLICIT_EULER: EsdirkTableau<2> = EsdirkTableau {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::implicit::ImplicitEuler;
-/// use ode_runtime::{JacobianTerm, Solver, Term};
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// use odegrad::solver::implicit::ImplicitEuler;
+/// use odegrad::{JacobianTerm, Solver, Term};
+/// use odegrad::nalgebra::{SMatrix, SVector};
 /// struct Decay;
 /// impl Term<f64, SVector<f64, 1>> for Decay {
 ///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -y }
@@ -40,10 +40,11 @@ pub const IMPLICIT_EULER: EsdirkTableau<2> = EsdirkTableau {
 ///     fn jac(&self, _t: f64, _y: &SVector<f64, 1>) -> SMatrix<f64, 1, 1> { SMatrix::from([[-1.0]]) }
 ///     fn dfdt(&self, _t: f64, _y: &SVector<f64, 1>) -> SVector<f64, 1> { SVector::zeros() }
 /// }
-/// let solver = ImplicitEuler::new(1e-10, 1e-10).unwrap();
+/// let solver = ImplicitEuler::new(1e-10, 1e-10)?;
 /// let y0 = SVector::from([1.0]);
 /// let out = solver.step(&Decay, 0.0, 1.0, &y0, &solver.init(&Decay, 0.0, 1.0, &y0));
 /// assert!((out.y1[0] - 0.5).abs() < 1e-9); // 1 / (1 + h)
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ImplicitEuler<T> {

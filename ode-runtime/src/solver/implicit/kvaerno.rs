@@ -235,9 +235,9 @@ pub const KVAERNO5: EsdirkTableau<7> = EsdirkTableau {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::implicit::Kvaerno3;
-/// use ode_runtime::{FnTerm, JacobianTerm, Solver, StepStatus, Term};
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// use odegrad::solver::implicit::Kvaerno3;
+/// use odegrad::{FnTerm, JacobianTerm, Solver, StepStatus, Term};
+/// use odegrad::nalgebra::{SMatrix, SVector};
 /// // y' = -50 y, a hand-written term with its Jacobian.
 /// struct Decay;
 /// impl Term<f64, SVector<f64, 1>> for Decay {
@@ -247,12 +247,13 @@ pub const KVAERNO5: EsdirkTableau<7> = EsdirkTableau {
 ///     fn jac(&self, _t: f64, _y: &SVector<f64, 1>) -> SMatrix<f64, 1, 1> { SMatrix::from([[-50.0]]) }
 ///     fn dfdt(&self, _t: f64, _y: &SVector<f64, 1>) -> SVector<f64, 1> { SVector::zeros() }
 /// }
-/// let solver = Kvaerno3::new(1e-8, 1e-8).unwrap();
+/// let solver = Kvaerno3::new(1e-8, 1e-8)?;
 /// let y0 = SVector::from([1.0]);
 /// let s0 = solver.init(&Decay, 0.0, 0.01, &y0);
 /// let out = solver.step(&Decay, 0.0, 0.01, &y0, &s0);
 /// assert_eq!(out.status, StepStatus::Computed);
 /// assert!((out.y1[0] - (-0.5f64).exp()).abs() < 1e-2);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Kvaerno3<T> {

@@ -22,10 +22,11 @@ use nalgebra::{SMatrix, SVector};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::implicit::NewtonConfig;
-/// let cfg = NewtonConfig::new(1e-8, 1e-10).unwrap();
+/// use odegrad::solver::implicit::NewtonConfig;
+/// let cfg = NewtonConfig::new(1e-8, 1e-10)?;
 /// assert_eq!(cfg.max_iters, 10);
 /// assert!(NewtonConfig::new(-1.0, 1e-10).is_err());
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NewtonConfig<T> {

@@ -194,9 +194,9 @@ pub const RODAS5P: RosenbrockTableau<8, 3> = RosenbrockTableau {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::rosenbrock::Rodas5P;
-/// use ode_runtime::{JacobianTerm, Solver, StepStatus, Term};
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// use odegrad::solver::rosenbrock::Rodas5P;
+/// use odegrad::{JacobianTerm, Solver, StepStatus, Term};
+/// use odegrad::nalgebra::{SMatrix, SVector};
 /// struct Decay;
 /// impl Term<f64, SVector<f64, 1>> for Decay {
 ///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -y }
