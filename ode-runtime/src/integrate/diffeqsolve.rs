@@ -11,6 +11,22 @@ use crate::{Error, InvalidArgument, Scalar, Solver, State, Term};
 
 /// The result of a solve. Saved outputs are in the caller's buffers; this
 /// says how many and carries the final state.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let pid = PidController::new(1e-8, 1e-8)?;
+/// let (mut ts, mut ys) = ([0.0; 2], [SVector::zeros(); 2]);
+/// let sol = diffeqsolve(&term, &Tsit5, 0.0, 1.0, None, SVector::from([1.0]),
+///     &SaveAt::t1().with_t0(), &pid, 100, &mut SaveBuffers::new(&mut ts, &mut ys))?;
+/// assert!((sol.t - 1.0).abs() < 1e-15 && !sol.event_triggered);
+/// assert!((sol.y[0] - (-1.0f64).exp()).abs() < 1e-8);
+/// assert_eq!((sol.num_saved, sol.num_dense), (2, 0));
+/// assert_eq!(sol.stats.num_steps, sol.stats.num_accepted_steps + sol.stats.num_rejected_steps);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Solution<T, Y> {
     /// The final time: `t1`, or the event time if an event ended the solve.
