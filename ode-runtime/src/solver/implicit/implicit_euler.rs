@@ -54,6 +54,16 @@ pub struct ImplicitEuler<T> {
 impl<T: Scalar> ImplicitEuler<T> {
     /// The solver with default Newton settings and the given tolerances (use
     /// the step-size controller's `rtol`, `atol`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{ImplicitEuler, InvalidArgument};
+    /// let solver = ImplicitEuler::new(1e-6f64, 1e-9)?;
+    /// assert!((solver.newton().rtol - 1e-6).abs() < 1e-20);
+    /// assert_eq!(ImplicitEuler::new(-1.0, 1e-9).unwrap_err(), InvalidArgument::NegativeRtol.into());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn new(rtol: T, atol: T) -> Result<Self, Error> {
         Ok(Self {
             newton: NewtonConfig::new(rtol, atol)?,
@@ -61,12 +71,33 @@ impl<T: Scalar> ImplicitEuler<T> {
     }
 
     /// The solver with the given Newton settings (validated).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{ImplicitEuler, InvalidArgument, NewtonConfig};
+    /// let mut newton = NewtonConfig::new(1e-6f64, 1e-9)?;
+    /// newton.max_iters = 4;
+    /// assert_eq!(ImplicitEuler::with_newton(newton)?.newton().max_iters, 4);
+    /// newton.lu_reuse_band = 1.0; // must be below 1
+    /// assert_eq!(ImplicitEuler::with_newton(newton).unwrap_err(), InvalidArgument::InvalidNewtonConfig.into());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_newton(newton: NewtonConfig<T>) -> Result<Self, Error> {
         newton.validate()?;
         Ok(Self { newton })
     }
 
     /// The Newton settings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::ImplicitEuler;
+    /// let solver = ImplicitEuler::new(1e-6f64, 1e-9)?;
+    /// assert!((solver.newton().kappa - 0.01).abs() < 1e-15);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn newton(&self) -> &NewtonConfig<T> {
         &self.newton
     }

@@ -236,7 +236,7 @@ pub const KVAERNO5: EsdirkTableau<7> = EsdirkTableau {
 ///
 /// ```
 /// use odegrad::solver::implicit::Kvaerno3;
-/// use odegrad::{FnTerm, JacobianTerm, Solver, StepStatus, Term};
+/// use odegrad::{JacobianTerm, Solver, StepStatus, Term};
 /// use odegrad::nalgebra::{SMatrix, SVector};
 /// // y' = -50 y, a hand-written term with its Jacobian.
 /// struct Decay;
@@ -264,6 +264,27 @@ esdirk_solver!(Kvaerno3, KVAERNO3, 4, 3);
 /// Kværnø's 4/3 ESDIRK method: order 4, embedded order 3, 5 stages (4
 /// implicit), A- and L-stable, stiffly accurate. Its second stage is
 /// evaluated past `t1` (`c = 2γ ≈ 1.15`), as in Diffrax.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{diffeqsolve, nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm};
+/// use odegrad::{Kvaerno4, SaveAt, SaveBuffers};
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([1.0]));
+/// let solver = Kvaerno4::new(1e-12, 1e-12)?;
+/// let error = |h: f64| -> Result<f64, odegrad::Error> {
+///     let sol = diffeqsolve(&term, &solver, 0.0, 1.0, Some(h), SVector::from([1.0]),
+///         &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none())?;
+///     Ok((sol.y[0] - (-1.0f64).exp()).abs())
+/// };
+/// // order 4: halving the step divides the error by about 2^4
+/// assert!(((error(0.2)? / error(0.1)?).log2() - 4.0).abs() < 0.3);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Kvaerno4<T> {
     newton: NewtonConfig<T>,
@@ -274,6 +295,27 @@ esdirk_solver!(Kvaerno4, KVAERNO4, 5, 4);
 /// implicit), A- and L-stable, stiffly accurate; Diffrax's default stiff
 /// solver. Its third stage is evaluated past `t1` (`c ≈ 1.23`), as in
 /// Diffrax.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{diffeqsolve, nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm};
+/// use odegrad::{Kvaerno5, SaveAt, SaveBuffers};
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([1.0]));
+/// let solver = Kvaerno5::new(1e-12, 1e-12)?;
+/// let error = |h: f64| -> Result<f64, odegrad::Error> {
+///     let sol = diffeqsolve(&term, &solver, 0.0, 1.0, Some(h), SVector::from([1.0]),
+///         &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none())?;
+///     Ok((sol.y[0] - (-1.0f64).exp()).abs())
+/// };
+/// // order 5: halving the step divides the error by about 2^5
+/// assert!(((error(0.25)? / error(0.125)?).log2() - 5.0).abs() < 0.3);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Kvaerno5<T> {
     newton: NewtonConfig<T>,
