@@ -16,6 +16,16 @@ use crate::{Error, JacobianTerm, Scalar, Solver, StepOutput};
 use nalgebra::SVector;
 
 /// Implicit Euler as an ESDIRK tableau.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::implicit::IMPLICIT_EULER;
+/// // an explicit first stage at t0, then y1 = y0 + h f(t1, y1): γ = 1, c = (0, 1)
+/// assert!((IMPLICIT_EULER.gamma - 1.0).abs() < 1e-15);
+/// assert!(IMPLICIT_EULER.c[0].abs() < 1e-15 && (IMPLICIT_EULER.c[1] - 1.0).abs() < 1e-15);
+/// assert!(IMPLICIT_EULER.a[1][0].abs() < 1e-15 && (IMPLICIT_EULER.a[1][1] - 1.0).abs() < 1e-15);
+/// ```
 pub const IMPLICIT_EULER: EsdirkTableau<2> = EsdirkTableau {
     gamma: 1.0,
     a: [[0.0, 0.0], [0.0, 1.0]],

@@ -34,6 +34,19 @@ mod k3 {
 }
 
 /// The Kvaerno3 tableau (4 stages, order 3, embedded order 2).
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::implicit::KVAERNO3;
+/// // stiffly accurate, so the weights b are the last row of a; the
+/// // quadrature conditions of order 3: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=3
+/// let b = KVAERNO3.a[3];
+/// for k in 1..=3 {
+///     let q: f64 = b.iter().zip(&KVAERNO3.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-9);
+/// }
+/// ```
 pub const KVAERNO3: EsdirkTableau<4> = {
     use k3::*;
     EsdirkTableau {
@@ -80,6 +93,19 @@ mod k4 {
 }
 
 /// The Kvaerno4 tableau (5 stages, order 4, embedded order 3).
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::implicit::KVAERNO4;
+/// // stiffly accurate, so the weights b are the last row of a; the
+/// // quadrature conditions of order 4: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=4
+/// let b = KVAERNO4.a[4];
+/// for k in 1..=4 {
+///     let q: f64 = b.iter().zip(&KVAERNO4.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-9);
+/// }
+/// ```
 pub const KVAERNO4: EsdirkTableau<5> = {
     use k4::*;
     EsdirkTableau {
@@ -221,6 +247,19 @@ mod k5 {
 }
 
 /// The Kvaerno5 tableau (7 stages, order 5, embedded order 4).
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::implicit::KVAERNO5;
+/// // stiffly accurate, so the weights b are the last row of a; the
+/// // quadrature conditions of order 5: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=5
+/// let b = KVAERNO5.a[6];
+/// for k in 1..=5 {
+///     let q: f64 = b.iter().zip(&KVAERNO5.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-9);
+/// }
+/// ```
 pub const KVAERNO5: EsdirkTableau<7> = EsdirkTableau {
     gamma: k5::G,
     a: k5::A,

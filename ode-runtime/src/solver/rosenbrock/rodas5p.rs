@@ -27,6 +27,17 @@ const A6: [f64; 5] = [
 ];
 
 /// The Rodas5P tableau.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::rosenbrock::RODAS5P;
+/// // d_i = Σⱼ γ_ij: the first stage's is the diagonal γ itself
+/// assert!((RODAS5P.d[0] - RODAS5P.gamma).abs() < 1e-15);
+/// // the first stage is at t0 and the last three at t1
+/// assert!(RODAS5P.alpha[0].abs() < 1e-15);
+/// assert!(RODAS5P.alpha[5..].iter().all(|a| (a - 1.0).abs() < 1e-15));
+/// ```
 pub const RODAS5P: RosenbrockTableau<8, 3> = RosenbrockTableau {
     gamma: 0.21193756319429014,
     a: [
