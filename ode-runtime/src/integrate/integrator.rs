@@ -175,6 +175,28 @@ pub enum Advance<T, Y, SS, D> {
 }
 
 /// The state type of the loop for a solver and controller.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::integrate::{AcceptedStepOf, LoopStateOf};
+/// use odegrad::{nalgebra::SVector, Advance, Integrator, PidController, Term, Tsit5};
+/// struct Decay; // y' = −y
+/// impl Term<f64, SVector<f64, 1>> for Decay {
+///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -y }
+/// }
+/// type Y = SVector<f64, 1>;
+/// let pid = PidController::new(1e-8, 1e-8)?;
+/// let mut integrator = Integrator::new(&Decay, &Tsit5, &pid, 0.0, 1.0, Some(0.1), Y::from([1.0]), 100)?;
+/// // a checkpoint buffer names the state type without spelling out its parts
+/// let mut checkpoints: [Option<LoopStateOf<f64, Y, Decay, Tsit5, PidController<'_, f64>>>; 2] = [None; 2];
+/// checkpoints[0] = Some(*integrator.state());
+/// integrator.advance()?;
+/// checkpoints[1] = Some(*integrator.state());
+/// let steps: [usize; 2] = core::array::from_fn(|i| checkpoints[i].map_or(0, |c| c.stats.num_steps));
+/// assert_eq!(steps, [0, 1]); // before and after one attempt
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 pub type LoopStateOf<T, Y, Tm, S, C> = LoopState<
     T,
     Y,
@@ -183,6 +205,31 @@ pub type LoopStateOf<T, Y, Tm, S, C> = LoopState<
 >;
 
 /// The accepted-step type for a solver.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::integrate::{AcceptedStepOf, LoopStateOf};
+/// use odegrad::{nalgebra::SVector, Advance, Integrator, PidController, Term, Tsit5};
+/// struct Decay; // y' = −y
+/// impl Term<f64, SVector<f64, 1>> for Decay {
+///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -y }
+/// }
+/// type Y = SVector<f64, 1>;
+/// let pid = PidController::new(1e-8, 1e-8)?;
+/// let mut integrator = Integrator::new(&Decay, &Tsit5, &pid, 0.0, 1.0, Some(0.1), Y::from([1.0]), 100)?;
+/// // collect the accepted steps, e.g. to evaluate dense output afterwards
+/// let mut steps: [Option<AcceptedStepOf<f64, Y, Decay, Tsit5>>; 32] = [None; 32];
+/// let mut n = 0;
+/// while !integrator.is_done() {
+///     if let Advance::Accepted(step) = integrator.advance()? {
+///         steps[n] = Some(step);
+///         n += 1;
+///     }
+/// }
+/// assert_eq!(n, integrator.state().stats.num_accepted_steps);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 pub type AcceptedStepOf<T, Y, Tm, S> =
     AcceptedStep<T, Y, <S as Solver<T, Y, Tm>>::SolverState, <S as Solver<T, Y, Tm>>::DenseInfo>;
 
