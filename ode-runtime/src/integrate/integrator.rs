@@ -16,6 +16,31 @@ use crate::{Error, InvalidArgument, Scalar, Solver, State, StepWork, Term};
 /// Consecutive failed attempts (non-finite values or an implicit stage that
 /// did not converge) before the solve gives up, as CVODE's `MXNCF`: ten
 /// shrinks by `factormin = 0.2` cover seven orders of magnitude of step size.
+///
+/// # Examples
+///
+/// A vector field that is undefined after `t = 0`: every attempt fails, the
+/// controller shrinks the step nine times, and the tenth failure ends the
+/// solve.
+///
+/// ```
+/// use odegrad::integrate::MAX_CONSECUTIVE_FAILURES;
+/// use odegrad::{nalgebra::SVector, Advance, Error, FnTerm, Integrator, PidController, Tsit5};
+/// let term = FnTerm::new(|t: f64, y: &SVector<f64, 1>| if t > 0.0 { SVector::from([f64::NAN]) } else { -y });
+/// let pid = PidController::new(1e-6, 1e-6)?;
+/// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), SVector::from([1.0]), 100)?;
+/// let mut rejected = 0;
+/// let error = loop {
+///     match integrator.advance() {
+///         Ok(Advance::Rejected { .. }) => rejected += 1,
+///         Ok(other) => panic!("no attempt can succeed, got {other:?}"),
+///         Err(e) => break e,
+///     }
+/// };
+/// assert_eq!(rejected + 1, MAX_CONSECUTIVE_FAILURES);
+/// assert_eq!(error, Error::NonFiniteState { t: 0.0 }); // f(t0, y0) itself is finite
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 pub const MAX_CONSECUTIVE_FAILURES: u32 = 10;
 
 /// Counters of a solve.
