@@ -19,6 +19,16 @@
 //! without an extra evaluation. The weights of the derived interpolants are
 //! computed here by `const fn`s from `b`, so they cannot drift from the tableau.
 //!
+//! Coefficients as in Diffrax (and the papers it cites):
+//! Tsitouras, *Runge–Kutta pairs of order 5(4) satisfying only the first column
+//! simplifying assumption*, Comput. Math. Appl. 62 (2011);
+//! Dormand & Prince, *A family of embedded Runge–Kutta formulae*, JCAM 6 (1980)
+//! with Shampine, *Some practical Runge–Kutta formulas*, Math. Comp. 46 (1986);
+//! Prince & Dormand, *High order embedded Runge–Kutta formulae*, JCAM 7 (1981)
+//! with the interpolant of Bogacki & Shampine, Comput. Math. Appl. 20 (1990);
+//! Bogacki & Shampine, *A 3(2) pair of Runge–Kutta formulas*, Appl. Math. Lett.
+//! 2 (1989); Hairer, Nørsett & Wanner, *Solving ODEs I*, §II.1 for the rest.
+//!
 //! # Examples
 //!
 //! The continuous extension ends where the step does: at `θ = 1` its
@@ -32,16 +42,6 @@
 //! assert!(ends_at_y1(&HEUN) && ends_at_y1(&BOSH3) && ends_at_y1(&DOPRI5));
 //! assert!(ends_at_y1(&TSIT5) && ends_at_y1(&DOPRI8));
 //! ```
-//!
-//! Coefficients as in Diffrax (and the papers it cites):
-//! Tsitouras, *Runge–Kutta pairs of order 5(4) satisfying only the first column
-//! simplifying assumption*, Comput. Math. Appl. 62 (2011);
-//! Dormand & Prince, *A family of embedded Runge–Kutta formulae*, JCAM 6 (1980)
-//! with Shampine, *Some practical Runge–Kutta formulas*, Math. Comp. 46 (1986);
-//! Prince & Dormand, *High order embedded Runge–Kutta formulae*, JCAM 7 (1981)
-//! with the interpolant of Bogacki & Shampine, Comput. Math. Appl. 20 (1990);
-//! Bogacki & Shampine, *A 3(2) pair of Runge–Kutta formulas*, Appl. Math. Lett.
-//! 2 (1989); Hairer, Nørsett & Wanner, *Solving ODEs I*, §II.1 for the rest.
 
 // Coefficients are kept with the digits they were published with.
 #![allow(clippy::excessive_precision)]
