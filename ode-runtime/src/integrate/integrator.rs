@@ -527,12 +527,17 @@ where
     /// # Examples
     ///
     /// ```
-    /// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
-    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
-    /// let pid = PidController::new(1e-8, 1e-8)?;
-    /// let y0 = SVector::from([1.0]);
-    /// let integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), y0, 100)?;
-    /// assert_eq!(*integrator.solver(), Tsit5);
+    /// use odegrad::{nalgebra::SVector, ode_system, Integrator, Kvaerno5, OdeTerm, PidController};
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([1.0]));
+    /// let (solver, pid) = (Kvaerno5::new(1e-6, 1e-9)?, PidController::new(1e-6, 1e-9)?);
+    /// let integrator = Integrator::new(&term, &solver, &pid, 0.0, 1.0, None, SVector::from([1.0]), 100)?;
+    /// // the integrator lends out the solver it was built with, settings included
+    /// assert!(core::ptr::eq(integrator.solver(), &solver));
+    /// assert!((integrator.solver().newton().atol - 1e-9).abs() < 1e-24);
     /// # Ok::<(), odegrad::Error>(())
     /// ```
     pub fn solver(&self) -> &'a S {
@@ -544,13 +549,13 @@ where
     /// # Examples
     ///
     /// ```
-    /// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+    /// use odegrad::{nalgebra::SVector, FnTerm, Integrator, PidController, Term, Tsit5};
     /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
     /// let pid = PidController::new(1e-8, 1e-8)?;
-    /// let y0 = SVector::from([1.0]);
-    /// use odegrad::Term;
+    /// let y0 = SVector::from([2.0]);
     /// let integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), y0, 100)?;
-    /// assert!((integrator.term().vf(0.0, &y0)[0] + 1.0).abs() < 1e-15);
+    /// assert!(core::ptr::eq(integrator.term(), &term));
+    /// assert!((integrator.term().vf(0.0, &y0)[0] + 2.0).abs() < 1e-15);
     /// # Ok::<(), odegrad::Error>(())
     /// ```
     pub fn term(&self) -> &'a Tm {
