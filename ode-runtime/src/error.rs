@@ -3,10 +3,52 @@
 //! One small `Copy` enum, as in heapless: no strings, no allocation, times as
 //! `f64` so the type is the same for `f32` and `f64` solves. Every failure of
 //! the runtime is one of these; nothing panics.
+//!
+//! # Examples
+//!
+//! A solve that runs out of steps says where it stopped, and converts into
+//! any error type through `core::error::Error`:
+//!
+//! ```
+//! use odegrad::{diffeqsolve, nalgebra::SVector, Error, FnTerm, PidController};
+//! use odegrad::{SaveAt, SaveBuffers, Tsit5};
+//! let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+//! let pid = PidController::new(1e-10, 1e-10)?;
+//! let result = diffeqsolve(&term, &Tsit5, 0.0, 100.0, Some(0.01), SVector::from([1.0]),
+//!     &SaveAt::nothing(), &pid, 5, &mut SaveBuffers::none());
+//! match result {
+//!     Err(Error::MaxStepsReached { t, max_steps }) => {
+//!         assert_eq!(max_steps, 5);
+//!         assert!(t > 0.0 && t < 100.0);
+//!     }
+//!     other => panic!("expected MaxStepsReached, got {other:?}"),
+//! }
+//! let boxed: Box<dyn core::error::Error> = Box::new(result.unwrap_err());
+//! assert!(boxed.to_string().starts_with("maximum number of steps (5)"));
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 use core::fmt;
 
 /// An invalid argument, named.
+///
+/// # Examples
+///
+/// Arguments are checked before any work is done, each failure with its own
+/// variant:
+///
+/// ```
+/// use odegrad::{diffeqsolve, nalgebra::SVector, Error, FnTerm, InvalidArgument};
+/// use odegrad::{PidController, SaveAt, SaveBuffers, Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let pid = PidController::new(1e-6, 1e-6)?;
+/// let mut solve = |t1: f64, dt0: f64| diffeqsolve(&term, &Tsit5, 0.0, t1, Some(dt0),
+///     SVector::from([1.0]), &SaveAt::nothing(), &pid, 100, &mut SaveBuffers::none());
+/// assert_eq!(solve(0.0, 0.1).unwrap_err(), InvalidArgument::EmptyInterval.into());
+/// assert_eq!(solve(1.0, -0.1).unwrap_err(), Error::InvalidArgument(InvalidArgument::Dt0WrongDirection));
+/// assert_eq!(InvalidArgument::ZeroDt0.to_string(), "dt0 is zero");
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InvalidArgument {
     /// `y0` has a NaN or infinite component.
@@ -70,7 +112,7 @@ pub enum InvalidArgument {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::Error;
+/// use odegrad::Error;
 /// let e = Error::MaxStepsReached { t: 2.5, max_steps: 16 };
 /// assert_eq!(e.to_string(), "maximum number of steps (16) reached at t = 2.5");
 /// ```

@@ -17,12 +17,53 @@
 //! with an event may have `t1 = ±∞`: only the event (or the step budget) ends
 //! it. [`steady_state_event`] is Diffrax's condition for integrating to a
 //! steady state.
+//!
+//! # Examples
+//!
+//! A ball dropped from a height of 1 m hits the ground at `t = √(2/g)`
+//! with speed `√(2g)`:
+//!
+//! ```
+//! use odegrad::event::{Direction, FloatEvent};
+//! use odegrad::integrate::diffeqsolve_with_event;
+//! use odegrad::{nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+//! let g = 9.81;
+//! let term = FnTerm::new(move |_t: f64, y: &SVector<f64, 2>| SVector::from([y[1], -g]));
+//! let ground = FloatEvent::new(|_t: f64, y: &SVector<f64, 2>| y[0]).with_direction(Direction::Down);
+//! let pid = PidController::new(1e-8, 1e-8)?;
+//! let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, f64::INFINITY, Some(0.01),
+//!     SVector::from([1.0, 0.0]), &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &ground)?;
+//! assert!(sol.event_triggered);
+//! assert!((sol.t - (2.0 / g).sqrt()).abs() < 1e-9);
+//! assert!((sol.y[1] + (2.0 * g).sqrt()).abs() < 1e-8);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 use crate::controller::ErrorNorm;
 use crate::integrate::AcceptedStep;
 use crate::{Error, Scalar, Solver, State, Term};
 
 /// Which sign changes of a real-valued condition trigger the event.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::event::{Direction, FloatEvent};
+/// use odegrad::integrate::diffeqsolve_with_event;
+/// use odegrad::{nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+/// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t.cos()])); // y = sin t
+/// let pid = PidController::new(1e-10, 1e-10)?;
+/// // sin t rises through 1/2 at π/6 and falls through it at 5π/6
+/// let up = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] - 0.5).with_direction(Direction::Up);
+/// let down = up.with_direction(Direction::Down);
+/// let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, 3.0, Some(0.1), SVector::from([0.0]),
+///     &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &up)?;
+/// assert!((sol.t - core::f64::consts::FRAC_PI_6).abs() < 1e-8);
+/// let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, 3.0, Some(0.1), SVector::from([0.0]),
+///     &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &down)?;
+/// assert!((sol.t - 5.0 * core::f64::consts::FRAC_PI_6).abs() < 1e-8);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Direction {
     /// From negative to non-negative (an upward crossing).
@@ -35,6 +76,19 @@ pub enum Direction {
 }
 
 /// The value of an event condition at one point.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::event::{BoolEvent, ConditionValue, Event, FloatEvent};
+/// use odegrad::{nalgebra::SVector, FnTerm};
+/// let term = FnTerm::<f64, SVector<f64, 1>, _>::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let y = SVector::from([0.75]);
+/// let real = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] - 0.5);
+/// let boolean = BoolEvent::new(|t: f64, _y: &SVector<f64, 1>| t >= 1.0);
+/// assert_eq!(real.condition(&term, 0.0, &y), ConditionValue::Float(0.25));
+/// assert_eq!(boolean.condition(&term, 0.0, &y), ConditionValue::Bool(false));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ConditionValue<T> {
     /// A boolean condition: the event triggers when it is true at a step end.
@@ -50,8 +104,8 @@ pub enum ConditionValue<T> {
 /// A hand-written event that ends the solve when `y` falls to one half:
 ///
 /// ```
-/// use ode_runtime::event::{ConditionValue, Direction, Event};
-/// use ode_runtime::{FnTerm, nalgebra::SVector};
+/// use odegrad::event::{ConditionValue, Direction, Event};
+/// use odegrad::{FnTerm, nalgebra::SVector};
 /// struct Half;
 /// impl<Tm> Event<f64, SVector<f64, 1>, Tm> for Half {
 ///     fn condition(&self, _term: &Tm, _t: f64, y: &SVector<f64, 1>) -> ConditionValue<f64> {
@@ -65,8 +119,32 @@ pub enum ConditionValue<T> {
 /// ```
 pub trait Event<T: Scalar, Y, Tm> {
     /// The condition at `(t, y)`; `term` is the vector field being solved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::event::{steady_state_event, ConditionValue, Event};
+    /// use odegrad::{controller::MaxNorm, nalgebra::SVector, FnTerm};
+    /// // a condition may read the vector field: here ‖f‖ small against ‖y‖
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| SVector::from([1.0 - y[0]]));
+    /// let steady = steady_state_event(1e-3, 0.0, MaxNorm);
+    /// assert_eq!(steady.condition(&term, 0.0, &SVector::from([0.9999])), ConditionValue::Bool(true));
+    /// assert_eq!(steady.condition(&term, 0.0, &SVector::from([0.99])), ConditionValue::Bool(false));
+    /// ```
     fn condition(&self, term: &Tm, t: T, y: &Y) -> ConditionValue<T>;
     /// Which sign changes of a real condition count (ignored for booleans).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::event::{BoolEvent, Direction, Event, FloatEvent};
+    /// use odegrad::{nalgebra::SVector, FnTerm};
+    /// type Tm = FnTerm<f64, SVector<f64, 1>, fn(f64, &SVector<f64, 1>) -> SVector<f64, 1>>;
+    /// let g = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0]);
+    /// assert_eq!(Event::<f64, _, Tm>::direction(&g), Direction::Either); // the default
+    /// let g = g.with_direction(Direction::Up);
+    /// assert_eq!(Event::<f64, _, Tm>::direction(&g), Direction::Up);
+    /// ```
     fn direction(&self) -> Direction {
         Direction::Either
     }
@@ -74,14 +152,69 @@ pub trait Event<T: Scalar, Y, Tm> {
 
 /// An event whose time can be differentiated: the adjoints need the
 /// gradient of a real condition to move the event time with the parameters.
+///
+/// # Examples
+///
+/// The event time of `y' = −y` reaching 1/2, and its derivative with respect
+/// to `y0` from the condition's gradient:
+///
+/// ```
+/// use odegrad::event::{DifferentiableEvent, FloatEvent};
+/// use odegrad::integrate::diffeqsolve_with_event;
+/// use odegrad::{nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Term, Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let half = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] - 0.5)
+///     .with_gradient(|_t: f64, _y: &SVector<f64, 1>| (0.0, SVector::from([1.0])));
+/// let (y0, pid) = (2.0, PidController::new(1e-10, 1e-10)?);
+/// let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, f64::INFINITY, Some(0.1), SVector::from([y0]),
+///     &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &half)?;
+/// // t* = ln(2 y0); by the implicit function theorem
+/// // dt*/dy0 = −(∂g/∂y · ∂y(t*)/∂y0) / (∂g/∂t + ∂g/∂y · f(y*)), with ∂y(t*)/∂y0 = e^{−t*}
+/// let (g_t, g_y) = half.condition_gradient(&term, sol.t, &sol.y).expect("a real condition");
+/// let dt_dy0 = -(g_y[0] * (-sol.t).exp()) / (g_t + g_y.dot(&term.vf(sol.t, &sol.y)));
+/// assert!((dt_dy0 - 1.0 / y0).abs() < 1e-8);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 pub trait DifferentiableEvent<T: Scalar, Y, Tm>: Event<T, Y, Tm> {
     /// `(∂g/∂t, ∂g/∂y)` at `(t, y)` for a real condition `g`; `None` for an
     /// event that ends the solve at a step end (a boolean condition), whose
     /// time moves with the step grid and needs no correction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::event::{BoolEvent, DifferentiableEvent, FloatEvent};
+    /// use odegrad::{nalgebra::SVector, FnTerm};
+    /// let term = FnTerm::<f64, SVector<f64, 2>, _>::new(|_t: f64, y: &SVector<f64, 2>| -y);
+    /// // g = y0² + t: ∂g/∂t = 1, ∂g/∂y = (2 y0, 0)
+    /// let g = FloatEvent::new(|t: f64, y: &SVector<f64, 2>| y[0] * y[0] + t)
+    ///     .with_gradient(|_t: f64, y: &SVector<f64, 2>| (1.0, SVector::from([2.0 * y[0], 0.0])));
+    /// let (g_t, g_y) = g.condition_gradient(&term, 0.0, &SVector::from([3.0, 1.0])).expect("given");
+    /// assert!((g_t - 1.0).abs() < 1e-15 && (g_y - SVector::from([6.0, 0.0])).norm() < 1e-15);
+    /// let b = BoolEvent::new(|t: f64, _y: &SVector<f64, 2>| t > 1.0);
+    /// assert!(b.condition_gradient(&term, 0.0, &SVector::zeros()).is_none());
+    /// ```
     fn condition_gradient(&self, term: &Tm, t: T, y: &Y) -> Option<(T, Y)>;
 }
 
 /// The absence of an event (what [`crate::diffeqsolve`] uses).
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::event::NoEvent;
+/// use odegrad::integrate::diffeqsolve_with_event;
+/// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let pid = PidController::new(1e-8, 1e-8)?;
+/// let with = diffeqsolve_with_event(&term, &Tsit5, 0.0, 1.0, None, SVector::from([1.0]),
+///     &SaveAt::nothing(), &pid, 100, &mut SaveBuffers::none(), &NoEvent)?;
+/// let without = diffeqsolve(&term, &Tsit5, 0.0, 1.0, None, SVector::from([1.0]),
+///     &SaveAt::nothing(), &pid, 100, &mut SaveBuffers::none())?;
+/// assert!(!with.event_triggered && (with.t - 1.0).abs() < 1e-15);
+/// assert_eq!(with, without);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoEvent;
 
@@ -103,8 +236,8 @@ impl<T: Scalar, Y, Tm> DifferentiableEvent<T, Y, Tm> for NoEvent {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::event::{Direction, FloatEvent};
-/// use ode_runtime::nalgebra::SVector;
+/// use odegrad::event::{Direction, FloatEvent};
+/// use odegrad::nalgebra::SVector;
 /// // Height y[0] reaching zero from above; the gradient is (0, e₀).
 /// let impact = FloatEvent::new(|_t: f64, y: &SVector<f64, 2>| y[0])
 ///     .with_direction(Direction::Down)
@@ -123,6 +256,23 @@ pub struct FloatEvent<F, G = ()> {
 
 impl<F> FloatEvent<F, ()> {
     /// A condition triggering on any sign change.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::event::{Direction, FloatEvent};
+    /// use odegrad::integrate::diffeqsolve_with_event;
+    /// use odegrad::{nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t.cos()])); // y = sin t
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// // with no direction the first crossing of 1/2, upwards at π/6, ends the solve
+    /// let half = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] - 0.5);
+    /// assert_eq!(half.direction, Direction::Either);
+    /// let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, 3.0, Some(0.1), SVector::from([0.0]),
+    ///     &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &half)?;
+    /// assert!(sol.event_triggered && (sol.t - core::f64::consts::FRAC_PI_6).abs() < 1e-8);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn new(condition: F) -> Self {
         Self {
             condition,
@@ -134,6 +284,24 @@ impl<F> FloatEvent<F, ()> {
 
 impl<F, G> FloatEvent<F, G> {
     /// Only sign changes in `direction` trigger.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::event::{Direction, FloatEvent};
+    /// use odegrad::integrate::diffeqsolve_with_event;
+    /// use odegrad::{nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t.cos()])); // y = sin t
+    /// let pid = PidController::new(1e-10, 1e-10)?;
+    /// // sin t falls through 1/2 at 5π/6; the upward crossing at π/6 is ignored
+    /// let falling = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] - 0.5)
+    ///     .with_direction(Direction::Down);
+    /// let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, 3.0, Some(0.1), SVector::from([0.0]),
+    ///     &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &falling)?;
+    /// assert!((sol.t - 5.0 * core::f64::consts::FRAC_PI_6).abs() < 1e-8);
+    /// assert!((sol.y[0] - 0.5).abs() < 1e-9);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_direction(mut self, direction: Direction) -> Self {
         self.direction = direction;
         self
@@ -141,6 +309,18 @@ impl<F, G> FloatEvent<F, G> {
 
     /// The gradient `(∂g/∂t, ∂g/∂y)` of the condition, which makes the event
     /// time differentiable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::event::{DifferentiableEvent, FloatEvent};
+    /// use odegrad::{nalgebra::SVector, FnTerm};
+    /// let term = FnTerm::<f64, SVector<f64, 1>, _>::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let g = FloatEvent::new(|t: f64, y: &SVector<f64, 1>| y[0] - t);
+    /// let g = g.with_gradient(|_t: f64, _y: &SVector<f64, 1>| (-1.0, SVector::from([1.0])));
+    /// let (g_t, g_y) = g.condition_gradient(&term, 0.3, &SVector::from([2.0])).expect("given");
+    /// assert!((g_t + 1.0).abs() < 1e-15 && (g_y[0] - 1.0).abs() < 1e-15);
+    /// ```
     pub fn with_gradient<H>(self, gradient: H) -> FloatEvent<F, H> {
         FloatEvent {
             condition: self.condition,
@@ -173,8 +353,8 @@ impl<T: Scalar, Y, Tm, F: Fn(T, &Y) -> T, G: Fn(T, &Y) -> (T, Y)> Differentiable
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::event::{BoolEvent, ConditionValue, Event};
-/// use ode_runtime::{FnTerm, nalgebra::SVector};
+/// use odegrad::event::{BoolEvent, ConditionValue, Event};
+/// use odegrad::{FnTerm, nalgebra::SVector};
 /// let past_two = BoolEvent::new(|t: f64, _y: &SVector<f64, 1>| t > 2.0);
 /// let term = FnTerm::<f64, SVector<f64, 1>, _>::new(|_t: f64, y: &SVector<f64, 1>| -y);
 /// assert_eq!(past_two.condition(&term, 3.0, &SVector::zeros()), ConditionValue::Bool(true));
@@ -187,6 +367,21 @@ pub struct BoolEvent<F> {
 
 impl<F> BoolEvent<F> {
     /// Wraps a condition.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::event::BoolEvent;
+    /// use odegrad::integrate::diffeqsolve_with_event;
+    /// use odegrad::{nalgebra::SVector, ConstantStepSize, FnTerm, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let late = BoolEvent::new(|t: f64, _y: &SVector<f64, 1>| t > 0.55);
+    /// let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, 2.0, Some(0.25), SVector::from([1.0]),
+    ///     &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none(), &late)?;
+    /// // not located inside the step: the solve ends at the first step end past 0.55
+    /// assert!(sol.event_triggered && (sol.t - 0.75).abs() < 1e-15);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn new(condition: F) -> Self {
         Self { condition }
     }
@@ -206,6 +401,24 @@ impl<T: Scalar, Y, Tm, F: Fn(T, &Y) -> bool> DifferentiableEvent<T, Y, Tm> for B
 
 /// Diffrax's steady-state condition `‖f(t, y)‖ < atol + rtol·‖y‖`; build it
 /// with [`steady_state_event`].
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::event::steady_state_event;
+/// use odegrad::integrate::diffeqsolve_with_event;
+/// use odegrad::{controller::RmsNorm, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+/// // y' = 1 − y relaxes to 1; integrate until it is there, however long that takes
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| SVector::from([1.0 - y[0]]));
+/// let steady = steady_state_event(1e-6, 1e-6, RmsNorm);
+/// let pid = PidController::new(1e-8, 1e-8)?;
+/// let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, f64::INFINITY, None, SVector::from([0.0]),
+///     &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &steady)?;
+/// // the condition |1 − y| < 10⁻⁶ + 10⁻⁶·|y| ≈ 2·10⁻⁶ holds once e⁻ᵗ < 2·10⁻⁶, t > 13.1
+/// assert!(sol.event_triggered && (sol.y[0] - 1.0).abs() < 2.1e-6);
+/// assert!(sol.t > 13.0);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct SteadyStateEvent<T, Nm> {
     /// Relative tolerance.
@@ -224,8 +437,8 @@ pub struct SteadyStateEvent<T, Nm> {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::event::{steady_state_event, ConditionValue, Event};
-/// use ode_runtime::{controller::RmsNorm, FnTerm, nalgebra::SVector};
+/// use odegrad::event::{steady_state_event, ConditionValue, Event};
+/// use odegrad::{controller::RmsNorm, FnTerm, nalgebra::SVector};
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| SVector::from([1.0 - y[0]]));
 /// let ev = steady_state_event(1e-8, 1e-8, RmsNorm);
 /// assert_eq!(ev.condition(&term, 0.0, &SVector::from([1.0])), ConditionValue::Bool(true));
@@ -264,6 +477,33 @@ impl<T: Scalar, Y: State<T>, Tm: Term<T, Y>, Nm: ErrorNorm<T, Y>> Differentiable
 }
 
 /// Where an event ended a solve.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::event::{EventLocator, FloatEvent};
+/// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let half = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] - 0.5);
+/// let (pid, y0) = (PidController::new(1e-10, 1e-10)?, SVector::from([1.0]));
+/// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 2.0, Some(0.1), y0, 1000)?;
+/// let mut locator = EventLocator::new(&half, &term, 0.0, &y0);
+/// let hit = loop {
+///     match integrator.advance()? {
+///         Advance::Accepted(step) => {
+///             if let Some(hit) = locator.check(&term, &Tsit5, &step)? {
+///                 break Some(hit);
+///             }
+///         }
+///         Advance::Rejected { .. } => {}
+///         Advance::Finished => break None,
+///     }
+/// };
+/// let hit = hit.expect("y reaches 1/2 at ln 2 < 2");
+/// assert!(hit.located); // a real condition: found by root finding inside the step
+/// assert!((hit.t - 2f64.ln()).abs() < 1e-9 && (hit.y[0] - 0.5).abs() < 1e-10);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EventHit<T, Y> {
     /// The event time.
@@ -282,6 +522,34 @@ const MAX_ROOT_ITERATIONS: u32 = 100;
 
 /// Watches the accepted steps of a solve for an event: create it at `(t0,
 /// y0)` with [`Self::new`], then pass every accepted step to [`Self::check`].
+///
+/// # Examples
+///
+/// An event watched over a step loop driven by hand (what
+/// `diffeqsolve_with_event` does):
+///
+/// ```
+/// use odegrad::event::{EventLocator, FloatEvent};
+/// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let half = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] - 0.5);
+/// let (pid, y0) = (PidController::new(1e-10, 1e-10)?, SVector::from([1.0]));
+/// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 2.0, Some(0.1), y0, 1000)?;
+/// let mut locator = EventLocator::new(&half, &term, 0.0, &y0);
+/// let hit = loop {
+///     match integrator.advance()? {
+///         Advance::Accepted(step) => {
+///             if let Some(hit) = locator.check(&term, &Tsit5, &step)? {
+///                 break Some(hit);
+///             }
+///         }
+///         Advance::Rejected { .. } => {}
+///         Advance::Finished => break None,
+///     }
+/// };
+/// assert!(hit.is_some_and(|h| (h.t - 2f64.ln()).abs() < 1e-9));
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct EventLocator<'e, T, E> {
     event: &'e E,
@@ -290,6 +558,32 @@ pub struct EventLocator<'e, T, E> {
 
 impl<'e, T: Scalar, E> EventLocator<'e, T, E> {
     /// Evaluates the condition at the initial point.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::event::{Direction, EventLocator, FloatEvent};
+    /// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+    /// // the sign at t0 is the reference: a condition that starts positive and
+    /// // only grows never crosses upwards
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| *y);
+    /// let up = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] - 0.5).with_direction(Direction::Up);
+    /// let (pid, y0) = (PidController::new(1e-8, 1e-8)?, SVector::from([1.0]));
+    /// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, None, y0, 1000)?;
+    /// let mut locator = EventLocator::new(&up, &term, 0.0, &y0);
+    /// let mut hits = 0;
+    /// loop {
+    ///     match integrator.advance()? {
+    ///         Advance::Accepted(step) => {
+    ///             hits += usize::from(locator.check(&term, &Tsit5, &step)?.is_some());
+    ///         }
+    ///         Advance::Rejected { .. } => {}
+    ///         Advance::Finished => break,
+    ///     }
+    /// }
+    /// assert_eq!(hits, 0);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn new<Y, Tm>(event: &'e E, term: &Tm, t0: T, y0: &Y) -> Self
     where
         E: Event<T, Y, Tm>,
@@ -306,6 +600,28 @@ impl<'e, T: Scalar, E> EventLocator<'e, T, E> {
     ///
     /// [`Error::NonFiniteState`] if the condition is not finite at a point
     /// the root finder needs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::event::{BoolEvent, EventLocator};
+    /// use odegrad::{nalgebra::SVector, Advance, ConstantStepSize, FnTerm, Integrator, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let small = BoolEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] < 0.5);
+    /// let y0 = SVector::from([1.0]);
+    /// let mut integrator = Integrator::new(&term, &Tsit5, &ConstantStepSize, 0.0, 2.0, Some(0.5), y0, 100)?;
+    /// let mut locator = EventLocator::new(&small, &term, 0.0, &y0);
+    /// let mut first = None;
+    /// while let Advance::Accepted(step) = integrator.advance()? {
+    ///     if let Some(hit) = locator.check(&term, &Tsit5, &step)? {
+    ///         first = first.or(Some(hit));
+    ///     }
+    /// }
+    /// // e^{−0.5} > 1/2 > e^{−1}: the step ending at t = 1 is the first with y < 1/2
+    /// let hit = first.expect("y < 1/2 before t = 2");
+    /// assert!(!hit.located && (hit.t - 1.0).abs() < 1e-15);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn check<Y, Tm, S>(
         &mut self,
         term: &Tm,

@@ -9,6 +9,36 @@
 //! Nothing here allocates or panics on bad input: every failure is an
 //! [`Error`]. Elementary functions go through [`math`], which uses std when the
 //! `std` feature is on and the `libm` crate otherwise.
+//!
+//! # Examples
+//!
+//! The path of a solve: a vector field made differentiable by
+//! `#[ode_system]`, bound to its parameters in an [`OdeTerm`], solved by
+//! [`diffeqsolve`] with a [`Solver`] and a [`StepSizeController`], outputs
+//! saved into the caller's buffers as [`SaveAt`] asks.
+//!
+//! ```
+//! use odegrad::{diffeqsolve, nalgebra::SVector, ode_system, OdeTerm, PidController};
+//! use odegrad::{SaveAt, SaveBuffers, Tsit5};
+//! #[ode_system] // the harmonic oscillator x'' = −ω² x
+//! fn oscillator(_t: f64, y: &[f64; 2], p: &[f64; 1]) -> [f64; 2] {
+//!     [y[1], -p[0] * p[0] * y[0]]
+//! }
+//! let omega = 2.0;
+//! let term = OdeTerm::new(&Oscillator, SVector::from([omega]));
+//! let pid = PidController::new(1e-9, 1e-9)?;
+//! let times = [0.5, 1.0, 1.5];
+//! let (mut ts, mut ys) = ([0.0; 3], [SVector::zeros(); 3]);
+//! let sol = diffeqsolve(&term, &Tsit5, 0.0, 1.5, None, SVector::from([1.0, 0.0]),
+//!     &SaveAt::ts(&times), &pid, 1000, &mut SaveBuffers::new(&mut ts, &mut ys))?;
+//! assert_eq!(sol.num_saved, 3);
+//! for (t, y) in ts.iter().zip(&ys) {
+//!     assert!((y[0] - (omega * t).cos()).abs() < 1e-7); // x(t) = cos ωt
+//! }
+//! # Ok::<(), odegrad::Error>(())
+//! ```
+//!
+//! [`StepSizeController`]: controller::StepSizeController
 #![no_std]
 #![deny(missing_docs)]
 

@@ -10,6 +10,23 @@
 //! Error norms follow Hairer, Nørsett and Wanner, *Solving Ordinary
 //! Differential Equations I*, §II.4: each component of the error estimate is
 //! scaled by `atol + rtol · max(|y0|, |y1|)`.
+//!
+//! # Examples
+//!
+//! A pair of vectors is a state like any other: the same generic code (here
+//! one explicit Euler step) runs on a plain vector and on a tuple of them.
+//!
+//! ```
+//! use odegrad::{nalgebra::SVector, State};
+//! fn euler_step<Y: State<f64>>(y: &Y, f: &Y, h: f64) -> Y {
+//!     y.axpy(h, f)
+//! }
+//! let y = (SVector::from([1.0, 2.0]), SVector::from([0.5]));
+//! let f = (SVector::from([-1.0, 0.0]), SVector::from([4.0]));
+//! let y1 = euler_step(&y, &f, 0.25);
+//! assert!((y1.0[0] - 0.75).abs() < 1e-15 && (y1.1[0] - 1.5).abs() < 1e-15);
+//! assert_eq!(<(SVector<f64, 2>, SVector<f64, 1>) as State<f64>>::DIM, 3);
+//! ```
 
 use crate::Scalar;
 use nalgebra::SMatrix;
@@ -17,13 +34,13 @@ use nalgebra::SMatrix;
 /// A finite-dimensional real vector space of fixed size, stored by value.
 ///
 /// All operations are pure and allocation-free. Implemented for
-/// `SMatrix<T, R, C>` (and so `SVector<T, N>`) and for pairs and triples of
+/// `SMatrix<T, R, C>` (and so `SVector<T, N>`) and for tuples of two to four
 /// states.
 ///
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{nalgebra::SVector, State};
+/// use odegrad::{nalgebra::SVector, State};
 /// let x = SVector::<f64, 2>::new(1.0, 2.0);
 /// let y = SVector::<f64, 2>::new(3.0, -1.0);
 /// let z = x.axpy(2.0, &y); // x + 2 y
@@ -34,30 +51,127 @@ pub trait State<T: Scalar>: Copy {
     /// The number of scalar components.
     const DIM: usize;
     /// The zero element.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, State};
+    /// let y = (SVector::from([1.0, -2.0]), SVector::from([0.5]));
+    /// let zero = <(SVector<f64, 2>, SVector<f64, 1>)>::zero();
+    /// assert_eq!(y.add(&zero), y); // the additive identity
+    /// ```
     fn zero() -> Self;
     /// `a · self`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, State};
+    /// let y: (SVector<f64, 2>, SVector<f64, 1>) = (SVector::from([1.0, -2.0]), SVector::from([0.5]));
+    /// let s = y.scale(-2.0);
+    /// assert!((s.0[1] - 4.0).abs() < 1e-15 && (s.1[0] + 1.0).abs() < 1e-15);
+    /// ```
     fn scale(&self, a: T) -> Self;
     /// `self + a · x`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, State};
+    /// let y: (SVector<f64, 1>, SVector<f64, 1>) = (SVector::from([1.0]), SVector::from([2.0]));
+    /// let x = (SVector::from([3.0]), SVector::from([-1.0]));
+    /// let z = y.axpy(0.5, &x);
+    /// assert!((z.0[0] - 2.5).abs() < 1e-15 && (z.1[0] - 1.5).abs() < 1e-15);
+    /// ```
     fn axpy(&self, a: T, x: &Self) -> Self;
     /// `self + other`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, State};
+    /// let a: (SVector<f64, 1>, SVector<f64, 1>) = (SVector::from([1.0]), SVector::from([2.0]));
+    /// let b = (SVector::from([0.5]), SVector::from([-3.0]));
+    /// let c = a.add(&b);
+    /// assert!((c.0[0] - 1.5).abs() < 1e-15 && (c.1[0] + 1.0).abs() < 1e-15);
+    /// ```
     #[inline(always)]
     fn add(&self, other: &Self) -> Self {
         self.axpy(T::one(), other)
     }
     /// `self − other`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, State};
+    /// let a: (SVector<f64, 1>, SVector<f64, 1>) = (SVector::from([1.0]), SVector::from([2.0]));
+    /// let b = (SVector::from([0.5]), SVector::from([-3.0]));
+    /// let c = a.sub(&b);
+    /// assert!((c.0[0] - 0.5).abs() < 1e-15 && (c.1[0] - 5.0).abs() < 1e-15);
+    /// ```
     #[inline(always)]
     fn sub(&self, other: &Self) -> Self {
         self.axpy(-T::one(), other)
     }
     /// The Euclidean inner product over all components.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, State};
+    /// let a: (SVector<f64, 2>, SVector<f64, 1>) = (SVector::from([1.0, 2.0]), SVector::from([3.0]));
+    /// let b = (SVector::from([4.0, -1.0]), SVector::from([2.0]));
+    /// assert!((a.dot(&b) - 8.0).abs() < 1e-15); // 4 − 2 + 6
+    /// ```
     fn dot(&self, other: &Self) -> T;
     /// Whether every component is finite.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, State};
+    /// let y = (SVector::from([1.0, 2.0]), SVector::from([f64::NAN]));
+    /// assert!(!y.is_finite());
+    /// assert!(State::<f64>::is_finite(&y.0));
+    /// ```
     fn is_finite(&self) -> bool;
     /// The largest absolute component (0 for an empty state).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, State};
+    /// let y: (SVector<f64, 2>, SVector<f64, 1>) = (SVector::from([1.0, -3.0]), SVector::from([2.0]));
+    /// assert!((y.max_abs() - 3.0).abs() < 1e-15);
+    /// ```
     fn max_abs(&self) -> T;
     /// `Σ_i (err_i / (atol + rtol · max(|y0_i|, |y1_i|)))²` over all components.
+    ///
+    /// # Examples
+    ///
+    /// With `atol = 1`, `rtol = 0.5` and `max(|y0_i|, |y1_i|) = 2` every
+    /// component is scaled by 2:
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, State};
+    /// let (y0, y1) = (SVector::from([2.0f64, 0.0]), SVector::from([1.0, -2.0]));
+    /// let err = SVector::from([2.0, 1.0]);
+    /// let s = State::scaled_sq_sum(&err, &y0, &y1, 0.5, 1.0);
+    /// assert!((s - 1.25).abs() < 1e-15); // 1² + 0.5²
+    /// ```
     fn scaled_sq_sum(err: &Self, y0: &Self, y1: &Self, rtol: T, atol: T) -> T;
     /// `max_i |err_i| / (atol + rtol · max(|y0_i|, |y1_i|))` over all components.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, State};
+    /// let (y0, y1) = (SVector::from([2.0f64, 0.0]), SVector::from([1.0, -2.0]));
+    /// let err = SVector::from([2.0, -1.0]);
+    /// let m = State::scaled_max(&err, &y0, &y1, 0.5, 1.0);
+    /// assert!((m - 1.0).abs() < 1e-15); // max(2/2, 1/2)
+    /// ```
     fn scaled_max(err: &Self, y0: &Self, y1: &Self, rtol: T, atol: T) -> T;
 }
 

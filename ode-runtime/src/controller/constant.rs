@@ -13,18 +13,36 @@ use crate::{Error, InvalidArgument, Scalar, State, Term};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
-/// use ode_runtime::{controller::ConstantStepSize, solver::explicit::Euler};
+/// use odegrad::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
+/// use odegrad::{controller::ConstantStepSize, solver::explicit::Euler};
 /// let term = FnTerm::new(|_t: f64, _y: &SVector<f64, 1>| SVector::from([1.0]));
 /// let sol = diffeqsolve(&term, &Euler, 0.0, 1.0, Some(0.25), SVector::from([0.0]),
-///     &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none()).unwrap();
+///     &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none())?;
 /// assert_eq!(sol.stats.num_accepted_steps, 4);
 /// assert!((sol.y[0] - 1.0).abs() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConstantStepSize;
 
 /// The state of [`ConstantStepSize`]: the step size and the index of the step.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::controller::{StepAttempt, StepSizeController};
+/// use odegrad::{nalgebra::SVector, ConstantStepSize, FnTerm};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let y = SVector::from([1.0]);
+/// let init = ConstantStepSize.init(&term, 0.0, 1.0, &y, Some(0.25), None)?;
+/// assert!((init.state.dt - 0.25).abs() < 1e-15 && init.state.n == 0);
+/// let attempt = StepAttempt { t_start: 0.0, t0: 0.0, t1: 0.25, t_end: 1.0, y0: &y, y1: &y,
+///     y_error: None, error_order: None, failed: false };
+/// let d = ConstantStepSize.adapt(&attempt, &init.state)?;
+/// // the next step ends at t0 + (n + 1)·dt, computed afresh so rounding does not accumulate
+/// assert!(d.accept && d.state.n == 1 && (d.next_t1 - 0.5).abs() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ConstantStepSizeState<T> {
     /// The signed step size.

@@ -23,7 +23,7 @@ use crate::{Scalar, State, Term};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{FnTerm, controller::{select_initial_step, RmsNorm}, nalgebra::SVector};
+/// use odegrad::{FnTerm, controller::{select_initial_step, RmsNorm}, nalgebra::SVector};
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
 /// let (h, evals) = select_initial_step(&term, 0.0, 1.0, &SVector::from([1.0]), 5,
 ///     1e-6, 1e-6, &RmsNorm);

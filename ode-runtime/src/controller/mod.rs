@@ -15,6 +15,32 @@
 //!
 //! Controllers clip the proposed step end to `t1` themselves (Diffrax's
 //! `_clip_to_end`), because only they know whether their step times are exact.
+//!
+//! # Examples
+//!
+//! The same problem under the three controllers: constant steps take as
+//! many steps as `dt0` implies, `StepTo` ends its steps at the given times,
+//! and the PID controller chooses its own steps to meet its tolerances.
+//!
+//! ```
+//! use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, SaveAt, SaveBuffers, Tsit5};
+//! use odegrad::{ConstantStepSize, PidController, StepTo};
+//! let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+//! let y0 = SVector::from([1.0]);
+//! let exact = (-2.0f64).exp();
+//! let constant = diffeqsolve(&term, &Tsit5, 0.0, 2.0, Some(0.1), y0, &SaveAt::nothing(),
+//!     &ConstantStepSize, 100, &mut SaveBuffers::none())?;
+//! assert_eq!(constant.stats.num_accepted_steps, 20);
+//! let ts = [0.0, 0.5, 1.5, 2.0];
+//! let step_to = diffeqsolve(&term, &Tsit5, 0.0, 2.0, None, y0, &SaveAt::nothing(),
+//!     &StepTo::new(&ts), 100, &mut SaveBuffers::none())?;
+//! assert_eq!(step_to.stats.num_accepted_steps, 3);
+//! let pid = PidController::new(1e-6, 1e-6)?;
+//! let adaptive = diffeqsolve(&term, &Tsit5, 0.0, 2.0, None, y0, &SaveAt::nothing(),
+//!     &pid, 100, &mut SaveBuffers::none())?;
+//! assert!((adaptive.y[0] - exact).abs() < 1e-5 && adaptive.stats.num_accepted_steps < 20);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -34,6 +60,24 @@ pub use step_to::{StepTo, StepToState};
 use crate::{Error, Scalar, State, Term};
 
 /// What a controller decides at the start of a solve.
+///
+/// # Examples
+///
+/// Given `dt0`, the first attempt ends at `t0 + dt0`; without it the PID
+/// controller picks a step (Hairer, Nørsett and Wanner's algorithm, two
+/// evaluations of the vector field).
+///
+/// ```
+/// use odegrad::{controller::StepSizeController, nalgebra::SVector, FnTerm, PidController};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let pid = PidController::new(1e-6, 1e-6)?;
+/// let y0 = SVector::from([1.0]);
+/// let given = pid.init(&term, 0.0, 1.0, &y0, Some(0.1), Some(5))?;
+/// assert!((given.t_next - 0.1).abs() < 1e-15 && given.vf_evals == 0);
+/// let chosen = pid.init(&term, 0.0, 1.0, &y0, None, Some(5))?;
+/// assert!(chosen.t_next > 0.0 && chosen.t_next < 1.0 && chosen.vf_evals == 2);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ControllerInit<T, CS> {
     /// The end of the first step attempt.
@@ -45,6 +89,28 @@ pub struct ControllerInit<T, CS> {
 }
 
 /// One step attempt, as a controller sees it.
+///
+/// # Examples
+///
+/// An attempt whose error estimate is 500 times the tolerance
+/// `atol + rtol·|y| = 2·10⁻⁶` is rejected, and the step shrinks by Diffrax's
+/// factor `safety · (1/500)^(1/5)`:
+///
+/// ```
+/// use odegrad::controller::{StepAttempt, StepSizeController};
+/// use odegrad::{nalgebra::SVector, FnTerm, PidController};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let pid = PidController::new(1e-6, 1e-6)?;
+/// let y = SVector::from([1.0]);
+/// let init = pid.init(&term, 0.0, 100.0, &y, Some(0.1), Some(5))?;
+/// let err = SVector::from([1e-3]);
+/// let attempt = StepAttempt { t_start: 0.0, t0: 0.0, t1: 0.1, t_end: 100.0, y0: &y, y1: &y,
+///     y_error: Some(&err), error_order: Some(5), failed: false };
+/// let d = pid.adapt(&attempt, &init.state)?;
+/// assert!(!d.accept && d.next_t0.abs() < 1e-15);
+/// assert!((d.next_t1 - 0.1 * 0.9 * (1.0f64 / 500.0).powf(0.2)).abs() < 1e-12);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct StepAttempt<'a, T, Y> {
     /// Start of the solve.
@@ -69,6 +135,27 @@ pub struct StepAttempt<'a, T, Y> {
 }
 
 /// A controller's verdict on a step attempt.
+///
+/// # Examples
+///
+/// A nearly exact step is kept, and the next one grows by the largest
+/// factor the PID controller allows (`factormax = 10`):
+///
+/// ```
+/// use odegrad::controller::{StepAttempt, StepSizeController};
+/// use odegrad::{nalgebra::SVector, FnTerm, PidController};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let pid = PidController::new(1e-6, 1e-6)?;
+/// let y = SVector::from([1.0]);
+/// let init = pid.init(&term, 0.0, 100.0, &y, Some(0.1), Some(5))?;
+/// let err = SVector::from([1e-12]);
+/// let attempt = StepAttempt { t_start: 0.0, t0: 0.0, t1: 0.1, t_end: 100.0, y0: &y, y1: &y,
+///     y_error: Some(&err), error_order: Some(5), failed: false };
+/// let d = pid.adapt(&attempt, &init.state)?;
+/// assert!(d.accept && !d.made_jump);
+/// assert!((d.next_t0 - 0.1).abs() < 1e-15 && (d.next_t1 - 1.1).abs() < 1e-12);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Decision<T, CS> {
     /// Keep the step.
@@ -94,9 +181,9 @@ pub struct Decision<T, CS> {
 /// an error on the first failure).
 ///
 /// ```
-/// use ode_runtime::controller::{ControllerInit, Decision, StepAttempt, StepSizeController};
-/// use ode_runtime::{diffeqsolve, Error, FnTerm, SaveAt, SaveBuffers, Scalar, State, Term, Tsit5};
-/// use ode_runtime::nalgebra::SVector;
+/// use odegrad::controller::{ControllerInit, Decision, StepAttempt, StepSizeController};
+/// use odegrad::{diffeqsolve, Error, FnTerm, SaveAt, SaveBuffers, Scalar, State, Term, Tsit5};
+/// use odegrad::nalgebra::SVector;
 ///
 /// struct EqualSteps(u32);
 ///
@@ -118,9 +205,10 @@ pub struct Decision<T, CS> {
 ///
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
 /// let sol = diffeqsolve(&term, &Tsit5, 0.0, 1.0, None, SVector::from([1.0]),
-///     &SaveAt::nothing(), &EqualSteps(8), 100, &mut SaveBuffers::none()).unwrap();
+///     &SaveAt::nothing(), &EqualSteps(8), 100, &mut SaveBuffers::none())?;
 /// assert_eq!(sol.stats.num_accepted_steps, 8);
 /// assert!((sol.y[0] - (-1.0f64).exp()).abs() < 1e-8);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub trait StepSizeController<T: Scalar, Y: State<T>> {
     /// What the controller carries from one attempt to the next (`Copy`, so a
@@ -129,6 +217,21 @@ pub trait StepSizeController<T: Scalar, Y: State<T>> {
 
     /// Validates the controller against the solve and picks the first step.
     /// `dt0` has already been checked to be finite, non-zero and pointing to `t1`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::controller::StepSizeController;
+    /// use odegrad::{nalgebra::SVector, ConstantStepSize, Error, FnTerm, InvalidArgument};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let y0 = SVector::from([1.0]);
+    /// let init = ConstantStepSize.init(&term, 0.0, 1.0, &y0, Some(0.25), None)?;
+    /// assert!((init.t_next - 0.25).abs() < 1e-15);
+    /// // constant steps need dt0
+    /// let missing = ConstantStepSize.init(&term, 0.0, 1.0, &y0, None, None);
+    /// assert_eq!(missing.unwrap_err(), Error::InvalidArgument(InvalidArgument::MissingDt0));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     fn init<Tm: Term<T, Y>>(
         &self,
@@ -141,6 +244,25 @@ pub trait StepSizeController<T: Scalar, Y: State<T>> {
     ) -> Result<ControllerInit<T, Self::ControllerState>, Error>;
 
     /// Decides on an attempt and proposes the next.
+    ///
+    /// # Examples
+    ///
+    /// A step that could not be computed is never kept; the PID controller
+    /// retries it at the smallest factor it allows (`factormin = 0.2`).
+    ///
+    /// ```
+    /// use odegrad::controller::{StepAttempt, StepSizeController};
+    /// use odegrad::{nalgebra::SVector, FnTerm, PidController};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let pid = PidController::new(1e-6, 1e-6)?;
+    /// let y = SVector::from([1.0]);
+    /// let init = pid.init(&term, 0.0, 100.0, &y, Some(0.1), Some(5))?;
+    /// let attempt = StepAttempt { t_start: 0.0, t0: 0.0, t1: 0.1, t_end: 100.0, y0: &y, y1: &y,
+    ///     y_error: None, error_order: Some(5), failed: true };
+    /// let d = pid.adapt(&attempt, &init.state)?;
+    /// assert!(!d.accept && (d.next_t1 - 0.02).abs() < 1e-15);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     fn adapt(
         &self,
         attempt: &StepAttempt<'_, T, Y>,

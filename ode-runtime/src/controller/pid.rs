@@ -43,13 +43,14 @@ use crate::{Error, InvalidArgument, Scalar, State, Term};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::controller::{MaxNorm, PidController};
-/// let pid = PidController::new(1e-6f64, 1e-8).unwrap()
-///     .with_pcoeff(0.4).unwrap()
-///     .with_dtmax(0.5).unwrap()
+/// use odegrad::controller::{MaxNorm, PidController};
+/// let pid = PidController::new(1e-6f64, 1e-8)?
+///     .with_pcoeff(0.4)?
+///     .with_dtmax(0.5)?
 ///     .with_norm(MaxNorm);
 /// assert!((pid.safety - 0.9).abs() < 1e-15);
 /// assert!(PidController::new(-1.0, 1e-8).is_err());
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PidController<'a, T, N = RmsNorm> {
@@ -85,6 +86,25 @@ pub struct PidController<'a, T, N = RmsNorm> {
 }
 
 /// The state of a [`PidController`].
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::controller::{StepAttempt, StepSizeController};
+/// use odegrad::{nalgebra::SVector, FnTerm, PidController};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let pid = PidController::new(1e-6, 1e-6)?;
+/// let y = SVector::from([1.0]);
+/// let init = pid.init(&term, 0.0, 1.0, &y, Some(0.1), Some(5))?;
+/// assert!((init.state.prev_inv_scaled_error - 1.0).abs() < 1e-15);
+/// // an error of half the tolerance (ε = 1/2, tolerance 2·10⁻⁶) is remembered as 1/ε = 2
+/// let err = SVector::from([1e-6]);
+/// let attempt = StepAttempt { t_start: 0.0, t0: 0.0, t1: 0.1, t_end: 1.0, y0: &y, y1: &y,
+///     y_error: Some(&err), error_order: Some(5), failed: false };
+/// let d = pid.adapt(&attempt, &init.state)?;
+/// assert!(d.accept && (d.state.prev_inv_scaled_error - 2.0).abs() < 1e-9);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PidState<T> {
     /// `1/ε` of the last accepted step.
@@ -103,6 +123,18 @@ pub struct PidState<T> {
 
 impl<'a, T: Scalar> PidController<'a, T, RmsNorm> {
     /// A controller with Diffrax's defaults and the given tolerances.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{Error, InvalidArgument, PidController};
+    /// let pid = PidController::new(1e-6f64, 1e-9)?;
+    /// assert!(pid.pcoeff.abs() < 1e-15 && (pid.icoeff - 1.0).abs() < 1e-15); // I control
+    /// assert!((pid.factormin - 0.2).abs() < 1e-15 && (pid.factormax - 10.0).abs() < 1e-15);
+    /// assert_eq!(PidController::new(0.0, 0.0).unwrap_err(), InvalidArgument::ZeroTolerances.into());
+    /// assert_eq!(PidController::new(-1e-6, 1e-9).unwrap_err(), Error::InvalidArgument(InvalidArgument::NegativeRtol));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn new(rtol: T, atol: T) -> Result<Self, Error> {
         let c = <T as Scalar>::from_f64;
         let pid = Self {
@@ -129,6 +161,17 @@ impl<'a, T: Scalar> PidController<'a, T, RmsNorm> {
 impl<'a, T: Scalar, N> PidController<'a, T, N> {
     /// Checks every field except the step and jump times (which need the
     /// direction of integration and are checked by the solve).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{InvalidArgument, PidController};
+    /// let mut pid = PidController::new(1e-6, 1e-6)?;
+    /// assert!(pid.validate().is_ok());
+    /// pid.safety = 1.5; // the fields are public; a safety factor above 1 is refused
+    /// assert_eq!(pid.validate().unwrap_err(), InvalidArgument::InvalidControllerCoefficient.into());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn validate(&self) -> Result<(), Error> {
         use InvalidArgument::*;
         let ok = |x: T| x.finite();
@@ -175,61 +218,234 @@ impl<'a, T: Scalar, N> PidController<'a, T, N> {
     }
 
     /// Sets `pcoeff`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let solve = |pid: &PidController<'_, f64>| diffeqsolve(&term, &Tsit5, 0.0, 4.0, None,
+    ///     SVector::from([1.0]), &SaveAt::nothing(), pid, 1000, &mut SaveBuffers::none());
+    /// // a PI controller (proportional and integral terms) reaches the same accuracy
+    /// let pi = PidController::new(1e-8, 1e-8)?.with_pcoeff(0.4)?.with_icoeff(0.3)?;
+    /// assert!((solve(&pi)?.y[0] - (-4.0f64).exp()).abs() < 1e-7);
+    /// // P + I + D must be positive
+    /// assert!(PidController::new(1e-8, 1e-8)?.with_pcoeff(-1.0).is_err());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_pcoeff(mut self, pcoeff: T) -> Result<Self, Error> {
         self.pcoeff = pcoeff;
         self.checked()
     }
     /// Sets `icoeff`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{InvalidArgument, PidController};
+    /// let pid = PidController::new(1e-6f64, 1e-6)?.with_icoeff(0.5)?;
+    /// assert!((pid.icoeff - 0.5).abs() < 1e-15);
+    /// // with P = D = 0, no integral term leaves nothing to adapt with
+    /// let none = PidController::new(1e-6, 1e-6)?.with_icoeff(0.0);
+    /// assert_eq!(none.unwrap_err(), InvalidArgument::InvalidControllerCoefficient.into());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_icoeff(mut self, icoeff: T) -> Result<Self, Error> {
         self.icoeff = icoeff;
         self.checked()
     }
     /// Sets `dcoeff`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let solve = |pid: &PidController<'_, f64>| diffeqsolve(&term, &Tsit5, 0.0, 4.0, None,
+    ///     SVector::from([1.0]), &SaveAt::nothing(), pid, 1000, &mut SaveBuffers::none());
+    /// let pid = PidController::new(1e-8, 1e-8)?.with_dcoeff(0.1)?;
+    /// assert!((solve(&pid)?.y[0] - (-4.0f64).exp()).abs() < 1e-7);
+    /// assert!(PidController::new(1e-8, 1e-8)?.with_dcoeff(f64::NAN).is_err());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_dcoeff(mut self, dcoeff: T) -> Result<Self, Error> {
         self.dcoeff = dcoeff;
         self.checked()
     }
     /// Sets `dtmin`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let solve = |pid: &PidController<'_, f64>| diffeqsolve(&term, &Tsit5, 0.0, 4.0, None,
+    ///     SVector::from([1.0]), &SaveAt::nothing(), pid, 1000, &mut SaveBuffers::none());
+    /// // at a tight tolerance the controller would like small steps; dtmin = 0.5
+    /// // forces steps of at least 0.5 (accepted whatever their error), so at most 8
+    /// let pid = PidController::new(1e-12, 1e-12)?.with_dtmin(0.5)?;
+    /// assert!(solve(&pid)?.stats.num_accepted_steps <= 8);
+    /// assert!(PidController::new(1e-6, 1e-6)?.with_dtmax(0.1)?.with_dtmin(0.2).is_err()); // above dtmax
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_dtmin(mut self, dtmin: T) -> Result<Self, Error> {
         self.dtmin = Some(dtmin);
         self.checked()
     }
     /// Sets `dtmax`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let solve = |pid: &PidController<'_, f64>| diffeqsolve(&term, &Tsit5, 0.0, 4.0, None,
+    ///     SVector::from([1.0]), &SaveAt::nothing(), pid, 1000, &mut SaveBuffers::none());
+    /// let loose = PidController::new(1e-4, 1e-4)?;
+    /// assert!(solve(&loose)?.stats.num_accepted_steps < 40);
+    /// // steps of at most 0.1 over [0, 4]: at least 40 of them
+    /// assert!(solve(&loose.with_dtmax(0.1)?)?.stats.num_accepted_steps >= 40);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_dtmax(mut self, dtmax: T) -> Result<Self, Error> {
         self.dtmax = Some(dtmax);
         self.checked()
     }
     /// Sets `force_dtmin`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let solve = |pid: &PidController<'_, f64>| diffeqsolve(&term, &Tsit5, 0.0, 4.0, None,
+    ///     SVector::from([1.0]), &SaveAt::nothing(), pid, 1000, &mut SaveBuffers::none());
+    /// use odegrad::Error;
+    /// // a step of dtmin = 0.5 cannot meet rtol = 1e-12: without force_dtmin the solve fails
+    /// let pid = PidController::new(1e-12, 1e-12)?.with_dtmin(0.5)?.with_force_dtmin(false);
+    /// assert!(matches!(solve(&pid), Err(Error::StepSizeBelowDtmin { .. })));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_force_dtmin(mut self, force: bool) -> Self {
         self.force_dtmin = force;
         self
     }
     /// Sets `factormin`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{InvalidArgument, PidController};
+    /// let pid = PidController::new(1e-6f64, 1e-6)?.with_factormin(0.5)?;
+    /// assert!((pid.factormin - 0.5).abs() < 1e-15);
+    /// // a factor is a shrink factor: in (0, 1]
+    /// let bad = PidController::new(1e-6, 1e-6)?.with_factormin(2.0);
+    /// assert_eq!(bad.unwrap_err(), InvalidArgument::InvalidControllerCoefficient.into());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_factormin(mut self, factormin: T) -> Result<Self, Error> {
         self.factormin = factormin;
         self.checked()
     }
     /// Sets `factormax`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// // factormax = 1: an accepted step never grows, so dt0 = 0.125 gives 8 steps on [0, 1]
+    /// let pid = PidController::new(1e-6, 1e-6)?.with_factormax(1.0)?;
+    /// let sol = diffeqsolve(&term, &Tsit5, 0.0, 1.0, Some(0.125), SVector::from([1.0]),
+    ///     &SaveAt::nothing(), &pid, 100, &mut SaveBuffers::none())?;
+    /// assert_eq!((sol.stats.num_accepted_steps, sol.stats.num_rejected_steps), (8, 0));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_factormax(mut self, factormax: T) -> Result<Self, Error> {
         self.factormax = factormax;
         self.checked()
     }
     /// Sets `safety`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let solve = |pid: &PidController<'_, f64>| diffeqsolve(&term, &Tsit5, 0.0, 4.0, None,
+    ///     SVector::from([1.0]), &SaveAt::nothing(), pid, 1000, &mut SaveBuffers::none());
+    /// // a smaller safety factor takes smaller steps than the default 0.9
+    /// let pid = PidController::new(1e-8, 1e-8)?;
+    /// let cautious = pid.with_safety(0.5)?;
+    /// assert!(solve(&cautious)?.stats.num_steps > solve(&pid)?.stats.num_steps);
+    /// assert!(pid.with_safety(1.5).is_err()); // at most 1
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_safety(mut self, safety: T) -> Result<Self, Error> {
         self.safety = safety;
         self.checked()
     }
     /// Sets the times steps must end at.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let must = [0.3, 0.7];
+    /// let pid = PidController::new(1e-4, 1e-4)?.with_step_ts(&must);
+    /// let (mut ts, mut ys) = ([0.0; 64], [SVector::zeros(); 64]);
+    /// let sol = diffeqsolve(&term, &Tsit5, 0.0, 1.0, None, SVector::from([1.0]), &SaveAt::steps(),
+    ///     &pid, 100, &mut SaveBuffers::new(&mut ts, &mut ys))?;
+    /// // SaveAt::steps saves every step end: both times are among them, exactly
+    /// let ends = &ts[..sol.num_saved];
+    /// assert!(must.iter().all(|m| ends.iter().any(|t| (t - m).abs() < 1e-15)));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_step_ts(mut self, step_ts: &'a [T]) -> Self {
         self.step_ts = step_ts;
         self
     }
     /// Sets the discontinuities of the vector field.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+    /// // y' = 1 before t = 1 and −1 after: y(2) = 0 from y(0) = 0
+    /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([if t < 1.0 { 1.0 } else { -1.0 }]));
+    /// let jumps = [1.0];
+    /// let pid = PidController::new(1e-8, 1e-8)?.with_jump_ts(&jumps);
+    /// let sol = diffeqsolve(&term, &Tsit5, 0.0, 2.0, None, SVector::from([0.0]),
+    ///     &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none())?;
+    /// // no step straddles the kink, so the piecewise-linear solution is integrated exactly
+    /// assert!(sol.y[0].abs() < 1e-12);
+    /// assert_eq!(sol.stats.num_rejected_steps, 0);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_jump_ts(mut self, jump_ts: &'a [T]) -> Self {
         self.jump_ts = jump_ts;
         self
     }
     /// Replaces the error norm.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{controller::MaxNorm, diffeqsolve, nalgebra::SVector, FnTerm, PidController};
+    /// use odegrad::{SaveAt, SaveBuffers, Tsit5};
+    /// // two decoupled decays; the fast one dominates the error, which the RMS
+    /// // over two components halves in the mean and the max norm does not
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 2>| SVector::from([-y[0], -10.0 * y[1]]));
+    /// let rms = PidController::new(1e-6, 1e-6)?;
+    /// let max = rms.with_norm(MaxNorm);
+    /// let steps = |sol: odegrad::Solution<f64, SVector<f64, 2>>| sol.stats.num_steps;
+    /// let y0 = SVector::from([1.0, 1.0]);
+    /// let a = diffeqsolve(&term, &Tsit5, 0.0, 1.0, None, y0, &SaveAt::nothing(), &rms, 1000, &mut SaveBuffers::none())?;
+    /// let b = diffeqsolve(&term, &Tsit5, 0.0, 1.0, None, y0, &SaveAt::nothing(), &max, 1000, &mut SaveBuffers::none())?;
+    /// assert!(steps(b) >= steps(a));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_norm<N2>(self, norm: N2) -> PidController<'a, T, N2> {
         PidController {
             rtol: self.rtol,

@@ -11,17 +11,18 @@ use crate::{Error, InvalidArgument, Scalar, State, Term};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
-/// use ode_runtime::{controller::StepTo, solver::explicit::Heun};
+/// use odegrad::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
+/// use odegrad::{controller::StepTo, solver::explicit::Heun};
 /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t]));
 /// let ts = [0.0, 0.3, 1.0];
 /// let mut t_out = [0.0; 3];
 /// let mut y_out = [SVector::zeros(); 3];
 /// let sol = diffeqsolve(&term, &Heun, 0.0, 1.0, None, SVector::from([0.0]),
 ///     &SaveAt::steps(), &StepTo::new(&ts), 10,
-///     &mut SaveBuffers::new(&mut t_out, &mut y_out)).unwrap();
+///     &mut SaveBuffers::new(&mut t_out, &mut y_out))?;
 /// assert_eq!(sol.num_saved, 2);
 /// assert!((t_out[0] - 0.3).abs() < 1e-15 && (y_out[1][0] - 0.5).abs() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepTo<'a, T> {
@@ -31,12 +32,43 @@ pub struct StepTo<'a, T> {
 
 impl<'a, T> StepTo<'a, T> {
     /// Steps to the times `ts`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, InvalidArgument, SaveAt, SaveBuffers};
+    /// use odegrad::{StepTo, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let solve = |ts: &[f64], dt0| diffeqsolve(&term, &Tsit5, 0.0, 1.0, dt0, SVector::from([1.0]),
+    ///     &SaveAt::nothing(), &StepTo::new(ts), 100, &mut SaveBuffers::none());
+    /// assert_eq!(solve(&[0.0, 0.5, 1.0], None)?.stats.num_accepted_steps, 2);
+    /// // the times must span [t0, t1] exactly, and the steps are the times: no dt0
+    /// assert_eq!(solve(&[0.0, 0.5], None).unwrap_err(), InvalidArgument::StepTsInvalid.into());
+    /// assert_eq!(solve(&[0.0, 1.0], Some(0.1)).unwrap_err(), InvalidArgument::Dt0WithStepTo.into());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn new(ts: &'a [T]) -> Self {
         Self { ts }
     }
 }
 
 /// The state of [`StepTo`]: the index of the end of the next step.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::controller::{StepAttempt, StepSizeController};
+/// use odegrad::{nalgebra::SVector, FnTerm, StepTo};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let (ts, y) = ([0.0, 0.2, 1.0], SVector::from([1.0]));
+/// let init = StepTo::new(&ts).init(&term, 0.0, 1.0, &y, None, None)?;
+/// assert!(init.state.next == 1 && (init.t_next - 0.2).abs() < 1e-15); // ts[1] ends the first step
+/// let attempt = StepAttempt { t_start: 0.0, t0: 0.0, t1: 0.2, t_end: 1.0, y0: &y, y1: &y,
+///     y_error: None, error_order: None, failed: false };
+/// let d = StepTo::new(&ts).adapt(&attempt, &init.state)?;
+/// assert!(d.state.next == 2 && (d.next_t1 - 1.0).abs() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StepToState {
     /// `ts[next]` ends the next step.

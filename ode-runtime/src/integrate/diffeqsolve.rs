@@ -11,6 +11,22 @@ use crate::{Error, InvalidArgument, Scalar, Solver, State, Term};
 
 /// The result of a solve. Saved outputs are in the caller's buffers; this
 /// says how many and carries the final state.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{diffeqsolve, nalgebra::SVector, FnTerm, PidController, SaveAt, SaveBuffers, Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let pid = PidController::new(1e-8, 1e-8)?;
+/// let (mut ts, mut ys) = ([0.0; 2], [SVector::zeros(); 2]);
+/// let sol = diffeqsolve(&term, &Tsit5, 0.0, 1.0, None, SVector::from([1.0]),
+///     &SaveAt::t1().with_t0(), &pid, 100, &mut SaveBuffers::new(&mut ts, &mut ys))?;
+/// assert!((sol.t - 1.0).abs() < 1e-15 && !sol.event_triggered);
+/// assert!((sol.y[0] - (-1.0f64).exp()).abs() < 1e-8);
+/// assert_eq!((sol.num_saved, sol.num_dense), (2, 0));
+/// assert_eq!(sol.stats.num_steps, sol.stats.num_accepted_steps + sol.stats.num_rejected_steps);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Solution<T, Y> {
     /// The final time: `t1`, or the event time if an event ended the solve.
@@ -63,18 +79,19 @@ fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
 /// Lotka–Volterra saved at 21 times:
 ///
 /// ```
-/// use ode_runtime::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
-/// use ode_runtime::{controller::PidController, solver::explicit::Tsit5};
+/// use odegrad::{diffeqsolve, FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
+/// use odegrad::{controller::PidController, solver::explicit::Tsit5};
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 2>| {
 ///     SVector::from([1.5 * y[0] - y[0] * y[1], -3.0 * y[1] + y[0] * y[1]])
 /// });
 /// let ts: [f64; 21] = core::array::from_fn(|i| 0.5 * i as f64);
 /// let (mut t_out, mut y_out) = ([0.0; 21], [SVector::zeros(); 21]);
-/// let pid = PidController::new(1e-8, 1e-8).unwrap();
+/// let pid = PidController::new(1e-8, 1e-8)?;
 /// let sol = diffeqsolve(&term, &Tsit5, 0.0, 10.0, Some(0.01), SVector::from([1.0, 1.0]),
-///     &SaveAt::ts(&ts), &pid, 4096, &mut SaveBuffers::new(&mut t_out, &mut y_out)).unwrap();
+///     &SaveAt::ts(&ts), &pid, 4096, &mut SaveBuffers::new(&mut t_out, &mut y_out))?;
 /// assert_eq!(sol.num_saved, 21);
 /// assert!((y_out[20][0] - 1.0263447675752504).abs() < 1e-6);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[allow(clippy::too_many_arguments)]
 pub fn diffeqsolve<T, Y, Tm, S, C>(
@@ -123,20 +140,20 @@ where
 /// The time `y' = −y` takes from 1 to 1/2 is ln 2:
 ///
 /// ```
-/// use ode_runtime::event::{Direction, FloatEvent};
-/// use ode_runtime::integrate::diffeqsolve_with_event;
-/// use ode_runtime::{FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
-/// use ode_runtime::{controller::PidController, solver::explicit::Tsit5};
+/// use odegrad::event::{Direction, FloatEvent};
+/// use odegrad::integrate::diffeqsolve_with_event;
+/// use odegrad::{FnTerm, SaveAt, SaveBuffers, nalgebra::SVector};
+/// use odegrad::{controller::PidController, solver::explicit::Tsit5};
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
 /// let half = FloatEvent::new(|_t: f64, y: &SVector<f64, 1>| y[0] - 0.5)
 ///     .with_direction(Direction::Down);
-/// let pid = PidController::new(1e-10, 1e-10).unwrap();
+/// let pid = PidController::new(1e-10, 1e-10)?;
 /// let sol = diffeqsolve_with_event(&term, &Tsit5, 0.0, f64::INFINITY, Some(0.1),
-///     SVector::from([1.0]), &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &half)
-///     .unwrap();
+///     SVector::from([1.0]), &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none(), &half)?;
 /// assert!(sol.event_triggered);
 /// assert!((sol.t - 2f64.ln()).abs() < 1e-9);
 /// assert!((sol.y[0] - 0.5).abs() < 1e-12);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[allow(clippy::too_many_arguments)]
 pub fn diffeqsolve_with_event<T, Y, Tm, S, C, E>(

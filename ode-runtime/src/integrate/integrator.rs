@@ -16,6 +16,31 @@ use crate::{Error, InvalidArgument, Scalar, Solver, State, StepWork, Term};
 /// Consecutive failed attempts (non-finite values or an implicit stage that
 /// did not converge) before the solve gives up, as CVODE's `MXNCF`: ten
 /// shrinks by `factormin = 0.2` cover seven orders of magnitude of step size.
+///
+/// # Examples
+///
+/// A vector field that is undefined after `t = 0`: every attempt fails, the
+/// controller shrinks the step nine times, and the tenth failure ends the
+/// solve.
+///
+/// ```
+/// use odegrad::integrate::MAX_CONSECUTIVE_FAILURES;
+/// use odegrad::{nalgebra::SVector, Advance, Error, FnTerm, Integrator, PidController, Tsit5};
+/// let term = FnTerm::new(|t: f64, y: &SVector<f64, 1>| if t > 0.0 { SVector::from([f64::NAN]) } else { -y });
+/// let pid = PidController::new(1e-6, 1e-6)?;
+/// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), SVector::from([1.0]), 100)?;
+/// let mut rejected = 0;
+/// let error = loop {
+///     match integrator.advance() {
+///         Ok(Advance::Rejected { .. }) => rejected += 1,
+///         Ok(other) => panic!("no attempt can succeed, got {other:?}"),
+///         Err(e) => break e,
+///     }
+/// };
+/// assert_eq!(rejected + 1, MAX_CONSECUTIVE_FAILURES);
+/// assert_eq!(error, Error::NonFiniteState { t: 0.0 }); // f(t0, y0) itself is finite
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 pub const MAX_CONSECUTIVE_FAILURES: u32 = 10;
 
 /// Counters of a solve.
@@ -23,7 +48,7 @@ pub const MAX_CONSECUTIVE_FAILURES: u32 = 10;
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{Stats, StepWork};
+/// use odegrad::{Stats, StepWork};
 /// let mut s = Stats::default();
 /// s.add_work(&StepWork { vf_evals: 6, jac_evals: 1, lu_factorisations: 1 });
 /// assert_eq!((s.num_rhs_evals, s.num_jac_evals, s.num_lu_factorisations), (6, 1, 1));
@@ -47,6 +72,18 @@ pub struct Stats {
 
 impl Stats {
     /// Adds the work of one solver call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{diffeqsolve, nalgebra::SVector, ConstantStepSize, FnTerm, SaveAt, SaveBuffers, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let sol = diffeqsolve(&term, &Tsit5, 0.0, 1.0, Some(0.25), SVector::from([1.0]),
+    ///     &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none())?;
+    /// // the solve adds every call's work: Tsit5's FSAL initialisation (1) and 6 per step
+    /// assert_eq!(sol.stats.num_rhs_evals, 1 + 6 * 4);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[inline(always)]
     pub fn add_work(&mut self, w: &StepWork) {
         self.num_rhs_evals += w.vf_evals as usize;
@@ -56,6 +93,22 @@ impl Stats {
 }
 
 /// Everything the step loop carries from one attempt to the next.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let pid = PidController::new(1e-8, 1e-8)?;
+/// let y0 = SVector::from([1.0]);
+/// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), y0, 100)?;
+/// assert!((integrator.state().t_next - 0.1).abs() < 1e-15); // the first attempt ends at t0 + dt0
+/// let Advance::Accepted(step) = integrator.advance()? else { panic!("a step of 0.1 is kept") };
+/// let state = integrator.state();
+/// assert!((state.t - step.t1).abs() < 1e-15 && (state.y - step.y1).norm() < 1e-15);
+/// assert_eq!(state.stats.num_accepted_steps, 1);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct LoopState<T, Y, SS, CS> {
     /// The current (accepted) time.
@@ -75,6 +128,28 @@ pub struct LoopState<T, Y, SS, CS> {
 }
 
 /// An accepted step: what saving, dense output and adjoints need.
+///
+/// # Examples
+///
+/// The accepted steps of a solve tile its interval, each starting where
+/// the previous one ended:
+///
+/// ```
+/// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// let pid = PidController::new(1e-8, 1e-8)?;
+/// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, None, SVector::from([1.0]), 1000)?;
+/// let (mut t, mut y) = (0.0, SVector::from([1.0]));
+/// while !integrator.is_done() {
+///     if let Advance::Accepted(step) = integrator.advance()? {
+///         assert!((step.t0 - t).abs() < 1e-15 && (step.y0 - y).norm() < 1e-15);
+///         assert!((step.y1[0] - (-step.t1).exp()).abs() < 1e-8);
+///         (t, y) = (step.t1, step.y1);
+///     }
+/// }
+/// assert!((t - 1.0).abs() < 1e-15);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct AcceptedStep<T, Y, SS, D> {
     /// Start of the step.
@@ -95,6 +170,20 @@ pub struct AcceptedStep<T, Y, SS, D> {
 }
 
 /// The outcome of one call of [`Integrator::advance`].
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+/// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+/// // a first step of 1 cannot meet rtol = 1e-10: it is rejected and retried shorter
+/// let pid = PidController::new(1e-10, 1e-10)?;
+/// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 2.0, Some(1.0), SVector::from([1.0]), 1000)?;
+/// let Advance::Rejected { t0, t1 } = integrator.advance()? else { panic!("expected a rejection") };
+/// assert!(t0.abs() < 1e-15 && (t1 - 1.0).abs() < 1e-15);
+/// assert!(integrator.state().t_next < 1.0);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub enum Advance<T, Y, SS, D> {
     /// The attempt was kept.
@@ -111,6 +200,28 @@ pub enum Advance<T, Y, SS, D> {
 }
 
 /// The state type of the loop for a solver and controller.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::integrate::{AcceptedStepOf, LoopStateOf};
+/// use odegrad::{nalgebra::SVector, Advance, Integrator, PidController, Term, Tsit5};
+/// struct Decay; // y' = −y
+/// impl Term<f64, SVector<f64, 1>> for Decay {
+///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -y }
+/// }
+/// type Y = SVector<f64, 1>;
+/// let pid = PidController::new(1e-8, 1e-8)?;
+/// let mut integrator = Integrator::new(&Decay, &Tsit5, &pid, 0.0, 1.0, Some(0.1), Y::from([1.0]), 100)?;
+/// // a checkpoint buffer names the state type without spelling out its parts
+/// let mut checkpoints: [Option<LoopStateOf<f64, Y, Decay, Tsit5, PidController<'_, f64>>>; 2] = [None; 2];
+/// checkpoints[0] = Some(*integrator.state());
+/// integrator.advance()?;
+/// checkpoints[1] = Some(*integrator.state());
+/// let steps: [usize; 2] = core::array::from_fn(|i| checkpoints[i].map_or(0, |c| c.stats.num_steps));
+/// assert_eq!(steps, [0, 1]); // before and after one attempt
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 pub type LoopStateOf<T, Y, Tm, S, C> = LoopState<
     T,
     Y,
@@ -119,6 +230,31 @@ pub type LoopStateOf<T, Y, Tm, S, C> = LoopState<
 >;
 
 /// The accepted-step type for a solver.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::integrate::{AcceptedStepOf, LoopStateOf};
+/// use odegrad::{nalgebra::SVector, Advance, Integrator, PidController, Term, Tsit5};
+/// struct Decay; // y' = −y
+/// impl Term<f64, SVector<f64, 1>> for Decay {
+///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -y }
+/// }
+/// type Y = SVector<f64, 1>;
+/// let pid = PidController::new(1e-8, 1e-8)?;
+/// let mut integrator = Integrator::new(&Decay, &Tsit5, &pid, 0.0, 1.0, Some(0.1), Y::from([1.0]), 100)?;
+/// // collect the accepted steps, e.g. to evaluate dense output afterwards
+/// let mut steps: [Option<AcceptedStepOf<f64, Y, Decay, Tsit5>>; 32] = [None; 32];
+/// let mut n = 0;
+/// while !integrator.is_done() {
+///     if let Advance::Accepted(step) = integrator.advance()? {
+///         steps[n] = Some(step);
+///         n += 1;
+///     }
+/// }
+/// assert_eq!(n, integrator.state().stats.num_accepted_steps);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 pub type AcceptedStepOf<T, Y, Tm, S> =
     AcceptedStep<T, Y, <S as Solver<T, Y, Tm>>::SolverState, <S as Solver<T, Y, Tm>>::DenseInfo>;
 
@@ -128,16 +264,16 @@ pub type AcceptedStepOf<T, Y, Tm, S> =
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{FnTerm, nalgebra::SVector, Integrator, Advance};
-/// use ode_runtime::{controller::PidController, solver::explicit::Tsit5};
+/// use odegrad::{FnTerm, nalgebra::SVector, Integrator, Advance};
+/// use odegrad::{controller::PidController, solver::explicit::Tsit5};
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
-/// let pid = PidController::new(1e-8, 1e-8).unwrap();
+/// let pid = PidController::new(1e-8, 1e-8)?;
 /// let mut it = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1),
-///     SVector::from([1.0]), 1000).unwrap();
+///     SVector::from([1.0]), 1000)?;
 /// let checkpoint = *it.state();
 /// let mut ends = Vec::new();
 /// while !it.is_done() {
-///     if let Advance::Accepted(step) = it.advance().unwrap() {
+///     if let Advance::Accepted(step) = it.advance()? {
 ///         ends.push(step.t1);
 ///     }
 /// }
@@ -146,12 +282,13 @@ pub type AcceptedStepOf<T, Y, Tm, S> =
 /// let mut replay = Integrator::from_state(&term, &Tsit5, &pid, 0.0, 1.0, 1000, checkpoint);
 /// let mut again = Vec::new();
 /// while !replay.is_done() {
-///     if let Advance::Accepted(step) = replay.advance().unwrap() {
+///     if let Advance::Accepted(step) = replay.advance()? {
 ///         again.push(step.t1);
 ///     }
 /// }
 /// assert_eq!(ends, again);
 /// assert_eq!(replay.state().y, it.state().y);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 pub struct Integrator<'a, T, Y, Tm, S, C>
 where
@@ -228,6 +365,21 @@ where
     /// Validates the arguments, lets the controller pick the first step and
     /// initialises the solver. `dt0 = None` asks the controller to choose
     /// (the PID controller's automatic initial step).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, FnTerm, Integrator, InvalidArgument, PidController, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let pid = PidController::new(1e-8, 1e-8)?;
+    /// let y0 = SVector::from([1.0]);
+    /// let integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), y0, 100)?;
+    /// assert!(integrator.state().t.abs() < 1e-15 && (integrator.state().t_next - 0.1).abs() < 1e-15);
+    /// // arguments are validated up front
+    /// let bad = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(-0.1), y0, 100);
+    /// assert_eq!(bad.err(), Some(InvalidArgument::Dt0WrongDirection.into()));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         term: &'a Tm,
@@ -244,6 +396,25 @@ where
 
     /// [`Self::new`], also accepting `t1 = ±∞` if `ended_by_event`: a solve
     /// with a terminating event may run until the event ends it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, FnTerm, Integrator, InvalidArgument, PidController, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let pid = PidController::new(1e-8, 1e-8)?;
+    /// let y0 = SVector::from([1.0]);
+    /// let unbounded = Integrator::new(&term, &Tsit5, &pid, 0.0, f64::INFINITY, Some(0.1), y0, 100);
+    /// assert_eq!(unbounded.err(), Some(InvalidArgument::NonFiniteT1.into()));
+    /// // an event will end this one, so it may run towards infinity
+    /// let mut integrator = Integrator::with_event_horizon(&term, &Tsit5, &pid, 0.0, f64::INFINITY,
+    ///     Some(0.1), y0, 100, true)?;
+    /// while integrator.state().y[0] > 0.5 {
+    ///     integrator.advance()?;
+    /// }
+    /// assert!(integrator.state().t > 2f64.ln());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn with_event_horizon(
         term: &'a Tm,
@@ -286,6 +457,31 @@ where
     /// Resumes from a stored loop state of a solve with the same term, solver,
     /// controller, `t0`, `t1` and `max_steps`. No validation: the state came
     /// from a validated solve.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let pid = PidController::new(1e-8, 1e-8)?;
+    /// let y0 = SVector::from([1.0]);
+    /// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), y0, 1000)?;
+    /// for _ in 0..3 {
+    ///     integrator.advance()?;
+    /// }
+    /// let checkpoint = *integrator.state();
+    /// while !integrator.is_done() {
+    ///     integrator.advance()?;
+    /// }
+    /// // resuming from the checkpoint takes the same steps to the same end, bit for bit
+    /// let mut resumed = Integrator::from_state(&term, &Tsit5, &pid, 0.0, 1.0, 1000, checkpoint);
+    /// while !resumed.is_done() {
+    ///     resumed.advance()?;
+    /// }
+    /// assert_eq!(resumed.state().y, integrator.state().y);
+    /// assert_eq!(resumed.state().stats, integrator.state().stats);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn from_state(
         term: &'a Tm,
         solver: &'a S,
@@ -307,21 +503,83 @@ where
     }
 
     /// The loop state (copy it to checkpoint).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let pid = PidController::new(1e-8, 1e-8)?;
+    /// let y0 = SVector::from([1.0]);
+    /// let integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), y0, 100)?;
+    /// let state = *integrator.state(); // Copy: a checkpoint is this value
+    /// assert!(state.t.abs() < 1e-15 && (state.y - y0).norm() < 1e-15);
+    /// assert!((state.solver_state[0] + 1.0).abs() < 1e-15); // Tsit5's FSAL f(t0, y0)
+    /// assert_eq!(state.stats.num_steps, 0);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn state(&self) -> &LoopStateOf<T, Y, Tm, S, C> {
         &self.state
     }
 
     /// The solver.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, ode_system, Integrator, Kvaerno5, OdeTerm, PidController};
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([1.0]));
+    /// let (solver, pid) = (Kvaerno5::new(1e-6, 1e-9)?, PidController::new(1e-6, 1e-9)?);
+    /// let integrator = Integrator::new(&term, &solver, &pid, 0.0, 1.0, None, SVector::from([1.0]), 100)?;
+    /// // the integrator lends out the solver it was built with, settings included
+    /// assert!(core::ptr::eq(integrator.solver(), &solver));
+    /// assert!((integrator.solver().newton().atol - 1e-9).abs() < 1e-24);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn solver(&self) -> &'a S {
         self.solver
     }
 
     /// The term.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, FnTerm, Integrator, PidController, Term, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let pid = PidController::new(1e-8, 1e-8)?;
+    /// let y0 = SVector::from([2.0]);
+    /// let integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), y0, 100)?;
+    /// assert!(core::ptr::eq(integrator.term(), &term));
+    /// assert!((integrator.term().vf(0.0, &y0)[0] + 2.0).abs() < 1e-15);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn term(&self) -> &'a Tm {
         self.term
     }
 
     /// `t1` has been reached.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let pid = PidController::new(1e-8, 1e-8)?;
+    /// let y0 = SVector::from([1.0]);
+    /// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), y0, 100)?;
+    /// assert!(!integrator.is_done());
+    /// while !integrator.is_done() {
+    ///     integrator.advance()?;
+    /// }
+    /// assert!((integrator.state().t - 1.0).abs() < 1e-15);
+    /// assert!(matches!(integrator.advance()?, Advance::Finished)); // nothing left to do
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn is_done(&self) -> bool {
         self.state.t == self.t1
     }
@@ -350,6 +608,33 @@ where
     /// failing ([`MAX_CONSECUTIVE_FAILURES`], or any failure under a
     /// controller that cannot reject), or an implicit solver's Jacobian is not
     /// finite ([`Error::SingularMatrix`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, Advance, FnTerm, Integrator, PidController, Tsit5};
+    /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
+    /// let pid = PidController::new(1e-8, 1e-8)?;
+    /// let y0 = SVector::from([1.0]);
+    /// use odegrad::Error;
+    /// let mut integrator = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), y0, 1000)?;
+    /// let (mut accepted, mut rejected) = (0, 0);
+    /// loop {
+    ///     match integrator.advance()? {
+    ///         Advance::Accepted(_) => accepted += 1,
+    ///         Advance::Rejected { .. } => rejected += 1,
+    ///         Advance::Finished => break,
+    ///     }
+    /// }
+    /// let stats = integrator.state().stats;
+    /// assert_eq!((stats.num_accepted_steps, stats.num_rejected_steps), (accepted, rejected));
+    /// // a budget of two attempts is not enough
+    /// let mut short = Integrator::new(&term, &Tsit5, &pid, 0.0, 1.0, Some(0.1), y0, 2)?;
+    /// short.advance()?;
+    /// short.advance()?;
+    /// assert!(matches!(short.advance(), Err(Error::MaxStepsReached { max_steps: 2, .. })));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn advance(&mut self) -> Result<Advance<T, Y, S::SolverState, S::DenseInfo>, Error> {
         if self.is_done() {
             return Ok(Advance::Finished);

@@ -9,6 +9,21 @@
 //! solver state), and refuses singular or non-finite matrices instead of
 //! returning factors that produce infinities. Algorithm: Gaussian elimination
 //! with row pivoting (Golub and Van Loan, *Matrix Computations*, §3.4).
+//!
+//! # Examples
+//!
+//! One factorisation of the Newton matrix `I − hγJ`, reused for several
+//! right-hand sides, as an implicit stage loop does:
+//!
+//! ```
+//! use odegrad::{nalgebra::{SMatrix, SVector}, solver::lu::StaticLu};
+//! let jac = SMatrix::<f64, 2, 2>::new(-1.0, 1.0, 0.0, -1000.0); // a stiff Jacobian
+//! let m = SMatrix::<f64, 2, 2>::identity() - jac * 0.1;
+//! let lu = StaticLu::new(&m).expect("I − hγJ is nonsingular for h > 0");
+//! for rhs in [SVector::from([1.0, 0.0]), SVector::from([0.0, 1.0])] {
+//!     assert!((m * lu.solve(&rhs) - rhs).norm() < 1e-14);
+//! }
+//! ```
 
 use crate::{Scalar, State};
 use nalgebra::{SMatrix, SVector};
@@ -18,8 +33,8 @@ use nalgebra::{SMatrix, SVector};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::lu::StaticLu;
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// use odegrad::solver::lu::StaticLu;
+/// use odegrad::nalgebra::{SMatrix, SVector};
 /// let a = SMatrix::<f64, 2, 2>::new(0.0, 2.0, 1.0, 1.0);
 /// let lu = StaticLu::new(&a).expect("nonsingular");
 /// let x = lu.solve(&SVector::from([4.0, 3.0]));
@@ -44,6 +59,17 @@ pub struct StaticLu<T, const N: usize> {
 
 impl<T: Scalar, const N: usize> StaticLu<T, N> {
     /// Factorises `a`; `None` if a pivot is zero or any entry is not finite.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SMatrix, solver::lu::StaticLu};
+    /// // a zero in the corner is no problem: rows are pivoted
+    /// assert!(StaticLu::new(&SMatrix::<f64, 2, 2>::new(0.0, 1.0, 1.0, 0.0)).is_some());
+    /// // rank one: the second pivot is zero
+    /// assert!(StaticLu::new(&SMatrix::<f64, 2, 2>::new(1.0, 2.0, 2.0, 4.0)).is_none());
+    /// assert!(StaticLu::new(&SMatrix::<f64, 2, 2>::new(1.0, f64::NAN, 0.0, 1.0)).is_none());
+    /// ```
     pub fn new(a: &SMatrix<T, N, N>) -> Option<Self> {
         let mut lu = Self::unfactorised();
         lu.factorise_with(|m| *m = *a).then_some(lu)
@@ -147,6 +173,16 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
     }
 
     /// Solves `A x = b`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::{SMatrix, SVector}, solver::lu::StaticLu};
+    /// let a = SMatrix::<f64, 3, 3>::new(0.0, 2.0, 1.0, 1.0, 1.0, 0.0, 3.0, 0.0, 1.0);
+    /// let x_true = SVector::from([1.0, -2.0, 0.5]);
+    /// let lu = StaticLu::new(&a).expect("nonsingular");
+    /// assert!((lu.solve(&(a * x_true)) - x_true).norm() < 1e-14);
+    /// ```
     pub fn solve(&self, b: &SVector<T, N>) -> SVector<T, N> {
         if N == 0 {
             return *b;
@@ -184,6 +220,21 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
     }
 
     /// Solves `Aᵀ x = b` (the adjoint of a stage solve).
+    ///
+    /// # Examples
+    ///
+    /// The adjoint identity `⟨A⁻ᵀ c, b⟩ = ⟨c, A⁻¹ b⟩`, which a reverse pass
+    /// through a linear solve relies on:
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::{SMatrix, SVector}, solver::lu::StaticLu};
+    /// let a = SMatrix::<f64, 3, 3>::new(0.0, 2.0, 1.0, 1.0, 1.0, 0.0, 3.0, 0.0, 1.0);
+    /// let lu = StaticLu::new(&a).expect("nonsingular");
+    /// let (b, c) = (SVector::from([1.0, 2.0, 3.0]), SVector::from([-1.0, 0.5, 2.0]));
+    /// let x = lu.solve_transpose(&c);
+    /// assert!((a.transpose() * x - c).norm() < 1e-14);
+    /// assert!((x.dot(&b) - c.dot(&lu.solve(&b))).abs() < 1e-13);
+    /// ```
     pub fn solve_transpose(&self, b: &SVector<T, N>) -> SVector<T, N> {
         if N == 0 {
             return *b;

@@ -28,6 +28,20 @@
 //! with the interpolant of Bogacki & Shampine, Comput. Math. Appl. 20 (1990);
 //! Bogacki & Shampine, *A 3(2) pair of Runge–Kutta formulas*, Appl. Math. Lett.
 //! 2 (1989); Hairer, Nørsett & Wanner, *Solving ODEs I*, §II.1 for the rest.
+//!
+//! # Examples
+//!
+//! The continuous extension ends where the step does: at `θ = 1` its
+//! weights are the solution weights, `Σⱼ dense[i][j] = bᵢ`.
+//!
+//! ```
+//! use odegrad::solver::tableau::{ButcherTableau, BOSH3, DOPRI5, DOPRI8, HEUN, TSIT5};
+//! fn ends_at_y1<const S: usize, const D: usize>(t: &ButcherTableau<S, D>) -> bool {
+//!     (0..S).all(|i| (t.dense[i].iter().sum::<f64>() - t.b[i]).abs() < 1e-12)
+//! }
+//! assert!(ends_at_y1(&HEUN) && ends_at_y1(&BOSH3) && ends_at_y1(&DOPRI5));
+//! assert!(ends_at_y1(&TSIT5) && ends_at_y1(&DOPRI8));
+//! ```
 
 // Coefficients are kept with the digits they were published with.
 #![allow(clippy::excessive_precision)]
@@ -38,7 +52,7 @@
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::tableau::TSIT5;
+/// use odegrad::solver::tableau::TSIT5;
 /// // Consistency: the weights sum to one and the nodes are the row sums of `a`.
 /// let sum: f64 = TSIT5.b.iter().sum();
 /// assert!((sum - 1.0).abs() < 1e-14);
@@ -230,6 +244,18 @@ const fn ascending6<const S: usize>(rows: [[f64; 6]; S]) -> [[f64; 6]; S] {
 }
 
 /// Euler's method: first order, no error estimate, linear interpolation.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::tableau::EULER;
+/// // the quadrature conditions of order 1: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=1
+/// for k in 1..=1 {
+///     let q: f64 = EULER.b.iter().zip(&EULER.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-12);
+/// }
+/// assert_eq!(EULER.order, 1);
+/// ```
 pub const EULER: ButcherTableau<1, 1> = ButcherTableau {
     a: [[0.0]],
     b: [1.0],
@@ -243,6 +269,18 @@ pub const EULER: ButcherTableau<1, 1> = ButcherTableau {
 
 const HEUN_B: [f64; 2] = [0.5, 0.5];
 /// Heun's method: second order, embedded Euler.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::tableau::HEUN;
+/// // the quadrature conditions of order 2: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=2
+/// for k in 1..=2 {
+///     let q: f64 = HEUN.b.iter().zip(&HEUN.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-12);
+/// }
+/// assert_eq!(HEUN.order, 2);
+/// ```
 pub const HEUN: ButcherTableau<2, 2> = ButcherTableau {
     a: [[0.0, 0.0], [1.0, 0.0]],
     b: HEUN_B,
@@ -256,6 +294,18 @@ pub const HEUN: ButcherTableau<2, 2> = ButcherTableau {
 
 const MIDPOINT_B: [f64; 2] = [0.0, 1.0];
 /// The explicit midpoint method: second order, embedded Euler.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::tableau::MIDPOINT;
+/// // the quadrature conditions of order 2: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=2
+/// for k in 1..=2 {
+///     let q: f64 = MIDPOINT.b.iter().zip(&MIDPOINT.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-12);
+/// }
+/// assert_eq!(MIDPOINT.order, 2);
+/// ```
 pub const MIDPOINT: ButcherTableau<2, 2> = ButcherTableau {
     a: [[0.0, 0.0], [0.5, 0.0]],
     b: MIDPOINT_B,
@@ -269,6 +319,18 @@ pub const MIDPOINT: ButcherTableau<2, 2> = ButcherTableau {
 
 const RALSTON_B: [f64; 2] = [0.25, 0.75];
 /// Ralston's method (the 2/3 method): second order, embedded Euler.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::tableau::RALSTON;
+/// // the quadrature conditions of order 2: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=2
+/// for k in 1..=2 {
+///     let q: f64 = RALSTON.b.iter().zip(&RALSTON.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-12);
+/// }
+/// assert_eq!(RALSTON.order, 2);
+/// ```
 pub const RALSTON: ButcherTableau<2, 2> = ButcherTableau {
     a: [[0.0, 0.0], [2.0 / 3.0, 0.0]],
     b: RALSTON_B,
@@ -282,6 +344,18 @@ pub const RALSTON: ButcherTableau<2, 2> = ButcherTableau {
 
 const BOSH3_B: [f64; 4] = [2.0 / 9.0, 1.0 / 3.0, 4.0 / 9.0, 0.0];
 /// Bogacki–Shampine 3(2): third order, FSAL, cubic Hermite interpolation.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::tableau::BOSH3;
+/// // the quadrature conditions of order 3: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=3
+/// for k in 1..=3 {
+///     let q: f64 = BOSH3.b.iter().zip(&BOSH3.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-12);
+/// }
+/// assert_eq!(BOSH3.order, 3);
+/// ```
 pub const BOSH3: ButcherTableau<4, 3> = ButcherTableau {
     a: [
         [0.0, 0.0, 0.0, 0.0],
@@ -323,6 +397,18 @@ const DOPRI5_C_MID: [f64; 7] = [
 ];
 /// Dormand–Prince 5(4) (Shampine's coefficients): fifth order, FSAL, quartic
 /// interpolation.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::tableau::DOPRI5;
+/// // the quadrature conditions of order 5: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=5
+/// for k in 1..=5 {
+///     let q: f64 = DOPRI5.b.iter().zip(&DOPRI5.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-12);
+/// }
+/// assert_eq!(DOPRI5.order, 5);
+/// ```
 pub const DOPRI5: ButcherTableau<7, 4> = ButcherTableau {
     a: [
         [0.0; 7],
@@ -376,6 +462,18 @@ const TSIT5_B: [f64; 7] = [
     0.0,
 ];
 /// Tsitouras 5(4): fifth order, FSAL, its own quartic interpolant.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::tableau::TSIT5;
+/// // the quadrature conditions of order 5: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=5
+/// for k in 1..=5 {
+///     let q: f64 = TSIT5.b.iter().zip(&TSIT5.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-12);
+/// }
+/// assert_eq!(TSIT5.order, 5);
+/// ```
 pub const TSIT5: ButcherTableau<7, 4> = ButcherTableau {
     a: [
         [0.0; 7],
@@ -453,6 +551,18 @@ const DOPRI8_B: [f64; 14] = [
 ];
 /// Dormand–Prince 8(7) (Prince & Dormand 1981): eighth order, fourteen stages
 /// with FSAL, the sixth-degree interpolant of Bogacki & Shampine.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::tableau::DOPRI8;
+/// // the quadrature conditions of order 8: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=8
+/// for k in 1..=8 {
+///     let q: f64 = DOPRI8.b.iter().zip(&DOPRI8.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-12);
+/// }
+/// assert_eq!(DOPRI8.order, 8);
+/// ```
 pub const DOPRI8: ButcherTableau<14, 6> = ButcherTableau {
     a: [
         [0.0; 14],

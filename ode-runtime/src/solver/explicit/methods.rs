@@ -75,7 +75,7 @@ explicit_rk!(
     /// # Examples
     ///
     /// ```
-    /// use ode_runtime::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Euler};
+    /// use odegrad::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Euler};
     /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
     /// let y0 = SVector::from([1.0]);
     /// let s = Solver::init(&Euler, &term, 0.0, 0.5, &y0);
@@ -91,7 +91,7 @@ explicit_rk!(
     /// # Examples
     ///
     /// ```
-    /// use ode_runtime::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Heun};
+    /// use odegrad::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Heun};
     /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t]));
     /// let y0 = SVector::from([0.0]);
     /// let s = Solver::init(&Heun, &term, 0.0, 1.0, &y0);
@@ -107,7 +107,7 @@ explicit_rk!(
     /// # Examples
     ///
     /// ```
-    /// use ode_runtime::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Midpoint};
+    /// use odegrad::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Midpoint};
     /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t]));
     /// let y0 = SVector::from([0.0]);
     /// let s = Solver::init(&Midpoint, &term, 0.0, 1.0, &y0);
@@ -122,7 +122,7 @@ explicit_rk!(
     /// # Examples
     ///
     /// ```
-    /// use ode_runtime::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Ralston};
+    /// use odegrad::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Ralston};
     /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t]));
     /// let y0 = SVector::from([0.0]);
     /// let s = Solver::init(&Ralston, &term, 0.0, 1.0, &y0);
@@ -137,7 +137,7 @@ explicit_rk!(
     /// # Examples
     ///
     /// ```
-    /// use ode_runtime::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Bosh3};
+    /// use odegrad::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Bosh3};
     /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t * t]));
     /// let y0 = SVector::from([0.0]);
     /// let s = Solver::init(&Bosh3, &term, 0.0, 1.0, &y0);
@@ -152,7 +152,7 @@ explicit_rk!(
     /// # Examples
     ///
     /// ```
-    /// use ode_runtime::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Dopri5};
+    /// use odegrad::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Dopri5};
     /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t.powi(4)]));
     /// let y0 = SVector::from([0.0]);
     /// let s = Solver::init(&Dopri5, &term, 0.0, 1.0, &y0);
@@ -167,7 +167,7 @@ explicit_rk!(
     /// # Examples
     ///
     /// ```
-    /// use ode_runtime::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Tsit5};
+    /// use odegrad::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Tsit5};
     /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t.powi(4)]));
     /// let y0 = SVector::from([0.0]);
     /// let s = Solver::init(&Tsit5, &term, 0.0, 1.0, &y0);
@@ -182,7 +182,7 @@ explicit_rk!(
     /// # Examples
     ///
     /// ```
-    /// use ode_runtime::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Dopri8};
+    /// use odegrad::{FnTerm, Solver, nalgebra::SVector, solver::explicit::Dopri8};
     /// let term = FnTerm::new(|t: f64, _y: &SVector<f64, 1>| SVector::from([t.powi(7)]));
     /// let y0 = SVector::from([0.0]);
     /// let s = Solver::init(&Dopri8, &term, 0.0, 1.0, &y0);

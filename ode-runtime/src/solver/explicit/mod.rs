@@ -13,6 +13,31 @@
 //! Reference: Hairer, Nørsett & Wanner, *Solving Ordinary Differential
 //! Equations I*, 2nd ed., Springer 1993, §II.1 (explicit Runge–Kutta methods),
 //! §II.4 (embedded pairs), §II.6 (dense output).
+//!
+//! # Examples
+//!
+//! A method of order `p` integrates `y' = p tᵖ⁻¹` exactly, whatever the
+//! step: its solution `tᵖ` is a polynomial of the method's degree.
+//!
+//! ```
+//! use odegrad::{diffeqsolve, nalgebra::SVector, ConstantStepSize, Error, SaveAt, SaveBuffers};
+//! use odegrad::{Bosh3, Dopri5, Dopri8, Euler, Heun, Midpoint, Ralston, Solver, Term, Tsit5};
+//! struct Power(i32); // y' = p tᵖ⁻¹
+//! impl Term<f64, SVector<f64, 1>> for Power {
+//!     fn vf(&self, t: f64, _y: &SVector<f64, 1>) -> SVector<f64, 1> {
+//!         SVector::from([f64::from(self.0) * t.powi(self.0 - 1)])
+//!     }
+//! }
+//! fn exact<S: Solver<f64, SVector<f64, 1>, Power>>(solver: &S) -> Result<bool, Error> {
+//!     let p = i32::try_from(solver.order()).unwrap_or(i32::MAX);
+//!     let sol = diffeqsolve(&Power(p), solver, 0.0, 2.0, Some(0.5), SVector::zeros(),
+//!         &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none())?;
+//!     Ok((sol.y[0] / 2f64.powi(p) - 1.0).abs() < 1e-13)
+//! }
+//! assert!(exact(&Euler)? && exact(&Heun)? && exact(&Midpoint)? && exact(&Ralston)?);
+//! assert!(exact(&Bosh3)? && exact(&Tsit5)? && exact(&Dopri5)? && exact(&Dopri8)?);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 mod methods;
 
@@ -28,8 +53,8 @@ use crate::{Scalar, State, Term};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::{FnTerm, Solver, nalgebra::SVector};
-/// use ode_runtime::solver::explicit::Heun;
+/// use odegrad::{FnTerm, Solver, nalgebra::SVector};
+/// use odegrad::solver::explicit::Heun;
 /// let term = FnTerm::new(|_t: f64, y: &SVector<f64, 1>| -y);
 /// let y0 = SVector::from([1.0]);
 /// let state = Solver::init(&Heun, &term, 0.0, 0.1, &y0);
@@ -47,6 +72,23 @@ pub struct RkStages<Y, const S: usize> {
 /// An explicit Runge–Kutta method given by a constant tableau. Implemented by
 /// every explicit solver of the crate; generic code (the discrete adjoint)
 /// reads the tableau through it.
+///
+/// # Examples
+///
+/// Generic code reads the tableau of any method: here the consistency
+/// conditions `Σᵢ bᵢ = 1` and `cᵢ = Σⱼ aᵢⱼ` of every stage.
+///
+/// ```
+/// use odegrad::solver::explicit::ExplicitRungeKutta;
+/// use odegrad::{Bosh3, Dopri5, Dopri8, Tsit5};
+/// fn consistent<M: ExplicitRungeKutta<S, D>, const S: usize, const D: usize>(_: &M) -> bool {
+///     let t = M::TABLEAU;
+///     let b_sum: f64 = t.b.iter().sum();
+///     let rows = (0..S).all(|i| (t.a[i].iter().sum::<f64>() - t.c[i]).abs() < 1e-12);
+///     (b_sum - 1.0).abs() < 1e-14 && rows
+/// }
+/// assert!(consistent(&Bosh3) && consistent(&Dopri5) && consistent(&Tsit5) && consistent(&Dopri8));
+/// ```
 pub trait ExplicitRungeKutta<const S: usize, const D: usize> {
     /// The method's coefficients.
     const TABLEAU: &'static ButcherTableau<S, D>;

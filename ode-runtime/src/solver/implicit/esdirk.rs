@@ -18,6 +18,21 @@ use nalgebra::SVector;
 
 /// The coefficients of an `S`-stage ESDIRK method with an explicit first
 /// stage, stiffly accurate (`b` is the last row of `a`).
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::implicit::{EsdirkTableau, IMPLICIT_EULER, KVAERNO3, KVAERNO4, KVAERNO5};
+/// fn consistent<const S: usize>(tab: &EsdirkTableau<S>) -> bool {
+///     let rows = (0..S).all(|i| (tab.a[i].iter().sum::<f64>() - tab.c[i]).abs() < 1e-12);
+///     let diagonal = (1..S).all(|i| (tab.a[i][i] - tab.gamma).abs() < 1e-15);
+///     // stiffly accurate: the last stage is at t1; b and b̂ both sum to 1
+///     let end = (tab.c[S - 1] - 1.0).abs() < 1e-12;
+///     rows && diagonal && end && tab.b_error.iter().sum::<f64>().abs() < 1e-12
+/// }
+/// assert!(consistent(&KVAERNO3) && consistent(&KVAERNO4) && consistent(&KVAERNO5));
+/// assert!(consistent(&IMPLICIT_EULER));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EsdirkTableau<const S: usize> {
     /// The diagonal coefficient `γ = a_ii` for `i ≥ 1`.
@@ -35,6 +50,25 @@ pub struct EsdirkTableau<const S: usize> {
 
 /// The continuous extension of an implicit step: cubic Hermite interpolation
 /// of `y0, y1` and the derivatives `f0 = f(t0, y0)`, `f1 = f(t1, y1)`.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Solver};
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([50.0]));
+/// let y0 = SVector::from([1.0]);
+/// use odegrad::Kvaerno5;
+/// let solver = Kvaerno5::new(1e-10, 1e-10)?;
+/// let out = solver.step(&term, 0.0, 0.01, &y0, &solver.init(&term, 0.0, 0.01, &y0));
+/// // the end derivatives of the step: f(t0, y0) and (first same as last) f(t1, y1)
+/// assert!((out.dense.f0[0] + 50.0).abs() < 1e-12);
+/// assert!((out.dense.f1[0] + 50.0 * out.y1[0]).abs() < 1e-6);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct HermiteDense<T, const N: usize> {
     /// `f(t0, y0)`.
@@ -45,6 +79,18 @@ pub struct HermiteDense<T, const N: usize> {
 
 impl<T: Scalar, const N: usize> HermiteDense<T, N> {
     /// Evaluates the cubic Hermite interpolant at `t ∈ [t0, t1]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, solver::implicit::HermiteDense};
+    /// // y = t³ on [0, 1] is a cubic: its Hermite interpolant is exact
+    /// let dense = HermiteDense { f0: SVector::from([0.0f64]), f1: SVector::from([3.0]) };
+    /// let (y0, y1) = (SVector::from([0.0]), SVector::from([1.0]));
+    /// for t in [0.0, 0.25, 0.5, 1.0] {
+    ///     assert!((dense.evaluate(0.0, 1.0, &y0, &y1, t)[0] - t * t * t).abs() < 1e-15);
+    /// }
+    /// ```
     pub fn evaluate(
         &self,
         t0: T,
@@ -209,6 +255,17 @@ macro_rules! esdirk_solver {
         impl<T: $crate::Scalar> $name<T> {
             /// The solver with default Newton settings and the given
             /// tolerances (use the step-size controller's `rtol`, `atol`).
+            ///
+            /// # Examples
+            ///
+            #[doc = "```"]
+            #[doc = concat!("use odegrad::{", stringify!($name), ", InvalidArgument};")]
+            #[doc = concat!("let solver = ", stringify!($name), "::new(1e-6f64, 1e-9)?;")]
+            #[doc = "assert!((solver.newton().rtol - 1e-6).abs() < 1e-20);"]
+            #[doc = concat!("let bad = ", stringify!($name), "::new(f64::NAN, 1e-9);")]
+            #[doc = "assert_eq!(bad.unwrap_err(), InvalidArgument::NegativeRtol.into());"]
+            #[doc = "# Ok::<(), odegrad::Error>(())"]
+            #[doc = "```"]
             pub fn new(rtol: T, atol: T) -> Result<Self, $crate::Error> {
                 Ok(Self {
                     newton: $crate::solver::implicit::NewtonConfig::new(rtol, atol)?,
@@ -216,6 +273,19 @@ macro_rules! esdirk_solver {
             }
 
             /// The solver with the given Newton settings (validated).
+            ///
+            /// # Examples
+            ///
+            #[doc = "```"]
+            #[doc = concat!("use odegrad::{", stringify!($name), ", InvalidArgument, NewtonConfig};")]
+            #[doc = "let mut newton = NewtonConfig::new(1e-6f64, 1e-9)?;"]
+            #[doc = "newton.filter_error = true;"]
+            #[doc = concat!("assert!(", stringify!($name), "::with_newton(newton)?.newton().filter_error);")]
+            #[doc = "newton.kappa = 2.0; // must be below 1"]
+            #[doc = concat!("let bad = ", stringify!($name), "::with_newton(newton);")]
+            #[doc = "assert_eq!(bad.unwrap_err(), InvalidArgument::InvalidNewtonConfig.into());"]
+            #[doc = "# Ok::<(), odegrad::Error>(())"]
+            #[doc = "```"]
             pub fn with_newton(
                 newton: $crate::solver::implicit::NewtonConfig<T>,
             ) -> Result<Self, $crate::Error> {
@@ -224,6 +294,16 @@ macro_rules! esdirk_solver {
             }
 
             /// The Newton settings.
+            ///
+            /// # Examples
+            ///
+            #[doc = "```"]
+            #[doc = concat!("use odegrad::", stringify!($name), ";")]
+            #[doc = concat!("let solver = ", stringify!($name), "::new(1e-6f64, 1e-9)?;")]
+            #[doc = "assert_eq!(solver.newton().max_iters, 10);"]
+            #[doc = "assert!((solver.newton().atol - 1e-9).abs() < 1e-24);"]
+            #[doc = "# Ok::<(), odegrad::Error>(())"]
+            #[doc = "```"]
             pub fn newton(&self) -> &$crate::solver::implicit::NewtonConfig<T> {
                 &self.newton
             }

@@ -16,6 +16,16 @@ use crate::{Error, JacobianTerm, Scalar, Solver, StepOutput};
 use nalgebra::SVector;
 
 /// Implicit Euler as an ESDIRK tableau.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::implicit::IMPLICIT_EULER;
+/// // an explicit first stage at t0, then y1 = y0 + h f(t1, y1): γ = 1, c = (0, 1)
+/// assert!((IMPLICIT_EULER.gamma - 1.0).abs() < 1e-15);
+/// assert!(IMPLICIT_EULER.c[0].abs() < 1e-15 && (IMPLICIT_EULER.c[1] - 1.0).abs() < 1e-15);
+/// assert!(IMPLICIT_EULER.a[1][0].abs() < 1e-15 && (IMPLICIT_EULER.a[1][1] - 1.0).abs() < 1e-15);
+/// ```
 pub const IMPLICIT_EULER: EsdirkTableau<2> = EsdirkTableau {
     gamma: 1.0,
     a: [[0.0, 0.0], [0.0, 1.0]],
@@ -29,9 +39,9 @@ pub const IMPLICIT_EULER: EsdirkTableau<2> = EsdirkTableau {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::implicit::ImplicitEuler;
-/// use ode_runtime::{JacobianTerm, Solver, Term};
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// use odegrad::solver::implicit::ImplicitEuler;
+/// use odegrad::{JacobianTerm, Solver, Term};
+/// use odegrad::nalgebra::{SMatrix, SVector};
 /// struct Decay;
 /// impl Term<f64, SVector<f64, 1>> for Decay {
 ///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -y }
@@ -40,10 +50,11 @@ pub const IMPLICIT_EULER: EsdirkTableau<2> = EsdirkTableau {
 ///     fn jac(&self, _t: f64, _y: &SVector<f64, 1>) -> SMatrix<f64, 1, 1> { SMatrix::from([[-1.0]]) }
 ///     fn dfdt(&self, _t: f64, _y: &SVector<f64, 1>) -> SVector<f64, 1> { SVector::zeros() }
 /// }
-/// let solver = ImplicitEuler::new(1e-10, 1e-10).unwrap();
+/// let solver = ImplicitEuler::new(1e-10, 1e-10)?;
 /// let y0 = SVector::from([1.0]);
 /// let out = solver.step(&Decay, 0.0, 1.0, &y0, &solver.init(&Decay, 0.0, 1.0, &y0));
 /// assert!((out.y1[0] - 0.5).abs() < 1e-9); // 1 / (1 + h)
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ImplicitEuler<T> {
@@ -53,6 +64,16 @@ pub struct ImplicitEuler<T> {
 impl<T: Scalar> ImplicitEuler<T> {
     /// The solver with default Newton settings and the given tolerances (use
     /// the step-size controller's `rtol`, `atol`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{ImplicitEuler, InvalidArgument};
+    /// let solver = ImplicitEuler::new(1e-6f64, 1e-9)?;
+    /// assert!((solver.newton().rtol - 1e-6).abs() < 1e-20);
+    /// assert_eq!(ImplicitEuler::new(-1.0, 1e-9).unwrap_err(), InvalidArgument::NegativeRtol.into());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn new(rtol: T, atol: T) -> Result<Self, Error> {
         Ok(Self {
             newton: NewtonConfig::new(rtol, atol)?,
@@ -60,12 +81,33 @@ impl<T: Scalar> ImplicitEuler<T> {
     }
 
     /// The solver with the given Newton settings (validated).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{ImplicitEuler, InvalidArgument, NewtonConfig};
+    /// let mut newton = NewtonConfig::new(1e-6f64, 1e-9)?;
+    /// newton.max_iters = 4;
+    /// assert_eq!(ImplicitEuler::with_newton(newton)?.newton().max_iters, 4);
+    /// newton.lu_reuse_band = 1.0; // must be below 1
+    /// assert_eq!(ImplicitEuler::with_newton(newton).unwrap_err(), InvalidArgument::InvalidNewtonConfig.into());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn with_newton(newton: NewtonConfig<T>) -> Result<Self, Error> {
         newton.validate()?;
         Ok(Self { newton })
     }
 
     /// The Newton settings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::ImplicitEuler;
+    /// let solver = ImplicitEuler::new(1e-6f64, 1e-9)?;
+    /// assert!((solver.newton().kappa - 0.01).abs() < 1e-15);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn newton(&self) -> &NewtonConfig<T> {
         &self.newton
     }

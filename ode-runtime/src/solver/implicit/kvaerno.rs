@@ -34,6 +34,19 @@ mod k3 {
 }
 
 /// The Kvaerno3 tableau (4 stages, order 3, embedded order 2).
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::implicit::KVAERNO3;
+/// // stiffly accurate, so the weights b are the last row of a; the
+/// // quadrature conditions of order 3: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=3
+/// let b = KVAERNO3.a[3];
+/// for k in 1..=3 {
+///     let q: f64 = b.iter().zip(&KVAERNO3.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-9);
+/// }
+/// ```
 pub const KVAERNO3: EsdirkTableau<4> = {
     use k3::*;
     EsdirkTableau {
@@ -80,6 +93,19 @@ mod k4 {
 }
 
 /// The Kvaerno4 tableau (5 stages, order 4, embedded order 3).
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::implicit::KVAERNO4;
+/// // stiffly accurate, so the weights b are the last row of a; the
+/// // quadrature conditions of order 4: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=4
+/// let b = KVAERNO4.a[4];
+/// for k in 1..=4 {
+///     let q: f64 = b.iter().zip(&KVAERNO4.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-9);
+/// }
+/// ```
 pub const KVAERNO4: EsdirkTableau<5> = {
     use k4::*;
     EsdirkTableau {
@@ -221,6 +247,19 @@ mod k5 {
 }
 
 /// The Kvaerno5 tableau (7 stages, order 5, embedded order 4).
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::implicit::KVAERNO5;
+/// // stiffly accurate, so the weights b are the last row of a; the
+/// // quadrature conditions of order 5: Σᵢ bᵢ cᵢᵏ⁻¹ = 1/k for k = 1..=5
+/// let b = KVAERNO5.a[6];
+/// for k in 1..=5 {
+///     let q: f64 = b.iter().zip(&KVAERNO5.c).map(|(b, c)| b * c.powi(k - 1)).sum();
+///     assert!((q - 1.0 / f64::from(k)).abs() < 1e-9);
+/// }
+/// ```
 pub const KVAERNO5: EsdirkTableau<7> = EsdirkTableau {
     gamma: k5::G,
     a: k5::A,
@@ -235,9 +274,9 @@ pub const KVAERNO5: EsdirkTableau<7> = EsdirkTableau {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::implicit::Kvaerno3;
-/// use ode_runtime::{FnTerm, JacobianTerm, Solver, StepStatus, Term};
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// use odegrad::solver::implicit::Kvaerno3;
+/// use odegrad::{JacobianTerm, Solver, StepStatus, Term};
+/// use odegrad::nalgebra::{SMatrix, SVector};
 /// // y' = -50 y, a hand-written term with its Jacobian.
 /// struct Decay;
 /// impl Term<f64, SVector<f64, 1>> for Decay {
@@ -247,12 +286,13 @@ pub const KVAERNO5: EsdirkTableau<7> = EsdirkTableau {
 ///     fn jac(&self, _t: f64, _y: &SVector<f64, 1>) -> SMatrix<f64, 1, 1> { SMatrix::from([[-50.0]]) }
 ///     fn dfdt(&self, _t: f64, _y: &SVector<f64, 1>) -> SVector<f64, 1> { SVector::zeros() }
 /// }
-/// let solver = Kvaerno3::new(1e-8, 1e-8).unwrap();
+/// let solver = Kvaerno3::new(1e-8, 1e-8)?;
 /// let y0 = SVector::from([1.0]);
 /// let s0 = solver.init(&Decay, 0.0, 0.01, &y0);
 /// let out = solver.step(&Decay, 0.0, 0.01, &y0, &s0);
 /// assert_eq!(out.status, StepStatus::Computed);
 /// assert!((out.y1[0] - (-0.5f64).exp()).abs() < 1e-2);
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Kvaerno3<T> {
@@ -263,6 +303,27 @@ esdirk_solver!(Kvaerno3, KVAERNO3, 4, 3);
 /// Kværnø's 4/3 ESDIRK method: order 4, embedded order 3, 5 stages (4
 /// implicit), A- and L-stable, stiffly accurate. Its second stage is
 /// evaluated past `t1` (`c = 2γ ≈ 1.15`), as in Diffrax.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{diffeqsolve, nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm};
+/// use odegrad::{Kvaerno4, SaveAt, SaveBuffers};
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([1.0]));
+/// let solver = Kvaerno4::new(1e-12, 1e-12)?;
+/// let error = |h: f64| -> Result<f64, odegrad::Error> {
+///     let sol = diffeqsolve(&term, &solver, 0.0, 1.0, Some(h), SVector::from([1.0]),
+///         &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none())?;
+///     Ok((sol.y[0] - (-1.0f64).exp()).abs())
+/// };
+/// // order 4: halving the step divides the error by about 2^4
+/// assert!(((error(0.2)? / error(0.1)?).log2() - 4.0).abs() < 0.3);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Kvaerno4<T> {
     newton: NewtonConfig<T>,
@@ -273,6 +334,27 @@ esdirk_solver!(Kvaerno4, KVAERNO4, 5, 4);
 /// implicit), A- and L-stable, stiffly accurate; Diffrax's default stiff
 /// solver. Its third stage is evaluated past `t1` (`c ≈ 1.23`), as in
 /// Diffrax.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{diffeqsolve, nalgebra::SVector, ode_system, ConstantStepSize, OdeTerm};
+/// use odegrad::{Kvaerno5, SaveAt, SaveBuffers};
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([1.0]));
+/// let solver = Kvaerno5::new(1e-12, 1e-12)?;
+/// let error = |h: f64| -> Result<f64, odegrad::Error> {
+///     let sol = diffeqsolve(&term, &solver, 0.0, 1.0, Some(h), SVector::from([1.0]),
+///         &SaveAt::nothing(), &ConstantStepSize, 100, &mut SaveBuffers::none())?;
+///     Ok((sol.y[0] - (-1.0f64).exp()).abs())
+/// };
+/// // order 5: halving the step divides the error by about 2^5
+/// assert!(((error(0.25)? / error(0.125)?).log2() - 5.0).abs() < 0.3);
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Kvaerno5<T> {
     newton: NewtonConfig<T>,

@@ -22,10 +22,11 @@ use nalgebra::{SMatrix, SVector};
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::implicit::NewtonConfig;
-/// let cfg = NewtonConfig::new(1e-8, 1e-10).unwrap();
+/// use odegrad::solver::implicit::NewtonConfig;
+/// let cfg = NewtonConfig::new(1e-8, 1e-10)?;
 /// assert_eq!(cfg.max_iters, 10);
 /// assert!(NewtonConfig::new(-1.0, 1e-10).is_err());
+/// # Ok::<(), odegrad::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct NewtonConfig<T> {
@@ -60,6 +61,17 @@ pub struct NewtonConfig<T> {
 
 impl<T: Scalar> NewtonConfig<T> {
     /// Default settings with the given tolerances.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{InvalidArgument, NewtonConfig};
+    /// let cfg = NewtonConfig::new(1e-6f64, 1e-9)?;
+    /// assert!((cfg.kappa - 0.01).abs() < 1e-15 && cfg.max_iters == 10 && !cfg.filter_error);
+    /// assert!((cfg.jac_refresh_theta - 0.1).abs() < 1e-15 && (cfg.lu_reuse_band - 0.2).abs() < 1e-15);
+    /// assert_eq!(NewtonConfig::new(0.0, 0.0).unwrap_err(), InvalidArgument::ZeroTolerances.into());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn new(rtol: T, atol: T) -> Result<Self, Error> {
         let cfg = Self {
             rtol,
@@ -77,6 +89,18 @@ impl<T: Scalar> NewtonConfig<T> {
     /// Checks every field: tolerances non-negative and not both zero,
     /// `0 < kappa < 1`, `max_iters ≥ 1`, `jac_refresh_theta ∈ [0, 1]`,
     /// `lu_reuse_band ∈ [0, 1)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{InvalidArgument, NewtonConfig};
+    /// let mut cfg = NewtonConfig::new(1e-6, 1e-9)?;
+    /// cfg.kappa = 0.05; // within Hairer and Wanner's 0.01–0.1
+    /// assert!(cfg.validate().is_ok());
+    /// cfg.max_iters = 0;
+    /// assert_eq!(cfg.validate().unwrap_err(), InvalidArgument::InvalidNewtonConfig.into());
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn validate(&self) -> Result<(), Error> {
         let zero = T::zero();
         let one = T::one();
@@ -118,6 +142,29 @@ impl<T: Scalar> NewtonConfig<T> {
 /// What an implicit step hands the next one: the first-same-as-last
 /// derivative, the Jacobian, the LU factors of `I − hγJ` and the Newton
 /// monitor's memory. Small and `Copy`, so checkpoints store it whole.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Solver};
+/// #[ode_system]
+/// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+///     [-p[0] * y[0]]
+/// }
+/// let term = OdeTerm::new(&Decay, SVector::from([50.0]));
+/// let y0 = SVector::from([1.0]);
+/// use odegrad::Kvaerno5;
+/// let solver = Kvaerno5::new(1e-8, 1e-8)?;
+/// let state = solver.init(&term, 0.0, 1.0, &y0);
+/// let out = solver.step(&term, 0.0, 0.01, &y0, &state);
+/// // the next step starts from the Jacobian this one evaluated: J = −50
+/// let kept = out.state; // Copy
+/// assert!(kept.jacobian().is_some_and(|j| (j[(0, 0)] + 50.0).abs() < 1e-12));
+/// assert_eq!(out.work.jac_evals, 1);
+/// let next = solver.step(&term, 0.01, 0.02, &out.y1, &kept);
+/// assert_eq!(next.work.jac_evals, 0); // reused
+/// # Ok::<(), odegrad::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct ImplicitState<T, const N: usize> {
     pub(crate) f0: Option<SVector<T, N>>,
@@ -134,6 +181,14 @@ pub struct ImplicitState<T, const N: usize> {
 impl<T: Scalar, const N: usize> ImplicitState<T, N> {
     /// The state before the first step: nothing computed yet (the first step
     /// evaluates `f(t0, y0)` and the Jacobian and counts them).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::solver::implicit::ImplicitState;
+    /// let state = ImplicitState::<f64, 3>::empty();
+    /// assert!(state.jacobian().is_none());
+    /// ```
     pub fn empty() -> Self {
         Self {
             f0: None,
@@ -146,6 +201,25 @@ impl<T: Scalar, const N: usize> ImplicitState<T, N> {
     }
 
     /// The Jacobian the next step will start from, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, ode_system, OdeTerm, Solver};
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let term = OdeTerm::new(&Decay, SVector::from([50.0]));
+    /// let y0 = SVector::from([1.0]);
+    /// use odegrad::ImplicitEuler;
+    /// let solver = ImplicitEuler::new(1e-8, 1e-8)?;
+    /// let before = solver.init(&term, 0.0, 1.0, &y0);
+    /// assert!(before.jacobian().is_none()); // evaluated by the first step
+    /// let after = solver.step(&term, 0.0, 0.1, &y0, &before).state;
+    /// assert!(after.jacobian().is_some_and(|j| (j[(0, 0)] + 50.0).abs() < 1e-12));
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
     pub fn jacobian(&self) -> Option<&SMatrix<T, N, N>> {
         self.jac.as_ref()
     }

@@ -16,6 +16,31 @@
 //! differentiates with the second-order product `vjp_jvp`. The Jacobian must
 //! be exact (a Rosenbrock method is not a W-method), so it is evaluated every
 //! step; nothing is carried between steps.
+//!
+//! # Examples
+//!
+//! The stiff relaxation `y' = −λ (y − cos t)`, `λ = 10⁴`, whose solution is
+//! `(λ² cos t + λ sin t)/(λ² + 1)` after a transient of length `1/λ`: one
+//! Jacobian and one LU factorisation per step, no Newton iteration.
+//!
+//! ```
+//! use odegrad::{diffeqsolve, nalgebra::SVector, ode_system, OdeTerm, PidController, Rodas5P};
+//! use odegrad::{SaveAt, SaveBuffers};
+//! #[ode_system]
+//! fn relax(t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+//!     [-p[0] * (y[0] - t.cos())]
+//! }
+//! let lambda = 1e4f64;
+//! let term = OdeTerm::new(&Relax, SVector::from([lambda]));
+//! let pid = PidController::new(1e-7, 1e-7)?;
+//! let sol = diffeqsolve(&term, &Rodas5P, 0.0, 2.0, None, SVector::from([0.0]),
+//!     &SaveAt::nothing(), &pid, 1000, &mut SaveBuffers::none())?;
+//! let exact = (lambda * lambda * 2f64.cos() + lambda * 2f64.sin()) / (lambda * lambda + 1.0);
+//! assert!((sol.y[0] - exact).abs() < 1e-6);
+//! assert_eq!(sol.stats.num_jac_evals, sol.stats.num_steps);
+//! assert_eq!(sol.stats.num_lu_factorisations, sol.stats.num_steps);
+//! # Ok::<(), odegrad::Error>(())
+//! ```
 
 mod rodas5p;
 
@@ -29,6 +54,22 @@ use nalgebra::{SMatrix, SVector};
 /// with a dense output of degree `D + 1` in the Rodas form
 /// `y(θ) = (1 − θ) y0 + θ (y1 + (1 − θ)(K_0 + θ (K_1 + θ K_2 + …)))`,
 /// `K_r = Σ_j h_rj u_j`.
+///
+/// # Examples
+///
+/// Rodas5P is stiffly accurate: its solution is its last stage value plus
+/// the last increment, and that increment is the error estimate.
+///
+/// ```
+/// use odegrad::solver::rosenbrock::RODAS5P;
+/// let tab = &RODAS5P;
+/// for j in 0..8 {
+///     let last_stage = tab.a[7][j] + if j == 7 { 1.0 } else { 0.0 };
+///     assert!((tab.m[j] - last_stage).abs() < 1e-15);
+///     assert!((tab.m_error[j] - if j == 7 { 1.0 } else { 0.0 }).abs() < 1e-15);
+/// }
+/// assert!((tab.alpha[7] - 1.0).abs() < 1e-15); // the last stage is at t1
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RosenbrockTableau<const S: usize, const D: usize> {
     /// The diagonal `γ`.
@@ -50,6 +91,27 @@ pub struct RosenbrockTableau<const S: usize, const D: usize> {
 }
 
 /// The continuous extension of a Rosenbrock step (see [`RosenbrockTableau`]).
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::{JacobianTerm, Rodas5P, Solver, Term};
+/// use odegrad::nalgebra::{SMatrix, SVector};
+/// struct Decay; // y' = −y
+/// impl Term<f64, SVector<f64, 1>> for Decay {
+///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -y }
+/// }
+/// impl JacobianTerm<f64, 1> for Decay {
+///     fn jac(&self, _t: f64, _y: &SVector<f64, 1>) -> SMatrix<f64, 1, 1> { SMatrix::from([[-1.0]]) }
+///     fn dfdt(&self, _t: f64, _y: &SVector<f64, 1>) -> SVector<f64, 1> { SVector::zeros() }
+/// }
+/// let y0 = SVector::from([1.0]);
+/// let out = Rodas5P.step(&Decay, 0.0, 0.2, &y0, &());
+/// // Rodas5P's interpolant has three coefficient vectors K_0, K_1, K_2
+/// let dense = out.dense;
+/// assert_eq!(dense.k.len(), 3);
+/// assert!((dense.evaluate(0.0, 0.2, &y0, &out.y1, 0.1)[0] - (-0.1f64).exp()).abs() < 1e-6);
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct RosenbrockDense<T, const N: usize, const D: usize> {
     /// `K_r = Σ_j h_rj u_j`.
@@ -58,6 +120,28 @@ pub struct RosenbrockDense<T, const N: usize, const D: usize> {
 
 impl<T: Scalar, const N: usize, const D: usize> RosenbrockDense<T, N, D> {
     /// Evaluates the interpolant at `t ∈ [t0, t1]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{JacobianTerm, Rodas5P, Solver, Term};
+    /// use odegrad::nalgebra::{SMatrix, SVector};
+    /// struct Decay; // y' = −y
+    /// impl Term<f64, SVector<f64, 1>> for Decay {
+    ///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -y }
+    /// }
+    /// impl JacobianTerm<f64, 1> for Decay {
+    ///     fn jac(&self, _t: f64, _y: &SVector<f64, 1>) -> SMatrix<f64, 1, 1> { SMatrix::from([[-1.0]]) }
+    ///     fn dfdt(&self, _t: f64, _y: &SVector<f64, 1>) -> SVector<f64, 1> { SVector::zeros() }
+    /// }
+    /// let y0 = SVector::from([1.0]);
+    /// let out = Rodas5P.step(&Decay, 0.0, 0.2, &y0, &());
+    /// let y = |t| out.dense.evaluate(0.0, 0.2, &y0, &out.y1, t);
+    /// assert!((y(0.0) - y0).norm() < 1e-15 && (y(0.2) - out.y1).norm() < 1e-15);
+    /// for t in [0.05, 0.1, 0.15] {
+    ///     assert!((y(t)[0] - (-t).exp()).abs() < 1e-6);
+    /// }
+    /// ```
     pub fn evaluate(
         &self,
         t0: T,

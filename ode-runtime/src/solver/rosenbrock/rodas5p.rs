@@ -27,6 +27,17 @@ const A6: [f64; 5] = [
 ];
 
 /// The Rodas5P tableau.
+///
+/// # Examples
+///
+/// ```
+/// use odegrad::solver::rosenbrock::RODAS5P;
+/// // d_i = Σⱼ γ_ij: the first stage's is the diagonal γ itself
+/// assert!((RODAS5P.d[0] - RODAS5P.gamma).abs() < 1e-15);
+/// // the first stage is at t0 and the last three at t1
+/// assert!(RODAS5P.alpha[0].abs() < 1e-15);
+/// assert!(RODAS5P.alpha[5..].iter().all(|a| (a - 1.0).abs() < 1e-15));
+/// ```
 pub const RODAS5P: RosenbrockTableau<8, 3> = RosenbrockTableau {
     gamma: 0.21193756319429014,
     a: [
@@ -194,9 +205,9 @@ pub const RODAS5P: RosenbrockTableau<8, 3> = RosenbrockTableau {
 /// # Examples
 ///
 /// ```
-/// use ode_runtime::solver::rosenbrock::Rodas5P;
-/// use ode_runtime::{JacobianTerm, Solver, StepStatus, Term};
-/// use ode_runtime::nalgebra::{SMatrix, SVector};
+/// use odegrad::solver::rosenbrock::Rodas5P;
+/// use odegrad::{JacobianTerm, Solver, StepStatus, Term};
+/// use odegrad::nalgebra::{SMatrix, SVector};
 /// struct Decay;
 /// impl Term<f64, SVector<f64, 1>> for Decay {
 ///     fn vf(&self, _t: f64, y: &SVector<f64, 1>) -> SVector<f64, 1> { -y }
