@@ -75,15 +75,27 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
         lu.factorise_with(|m| *m = *a).then_some(lu)
     }
 
-    /// Storage for factors, holding none yet (every solve returns zero until
-    /// a successful [`Self::factorise_with`]).
+    /// Storage for factors, holding none yet: every solve returns zero until
+    /// a successful [`Self::factorise_with`]. The implicit solvers keep one
+    /// in their state and refactorise it in place.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::SVector, solver::lu::StaticLu};
+    /// let empty = StaticLu::<f64, 3>::unfactorised();
+    /// let b = SVector::from([1.0, 2.0, 3.0]);
+    /// assert_eq!(empty.solve(&b), SVector::<f64, 3>::zeros());
+    /// assert_eq!(empty.solve_transpose(&b), SVector::<f64, 3>::zeros());
+    /// ```
     pub fn unfactorised() -> Self {
         Self {
             lu: SMatrix::zeros(),
             inv_diag: SVector::zeros(),
-            perm: [0; N],
-            l_end: [0; N],
-            u_start: [0; N],
+            perm: core::array::from_fn(|i| i),
+            // Empty ranges: no off-diagonal entry is read.
+            l_end: core::array::from_fn(|j| to_u32(j + 1)),
+            u_start: core::array::from_fn(to_u32),
         }
     }
 
@@ -91,6 +103,25 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
     /// `false` (and factors that must not be used) if a pivot is zero or an
     /// entry is not finite. Refactorising in place copies nothing, which
     /// matters when the factors are kilobytes and change every few steps.
+    ///
+    /// # Examples
+    ///
+    /// The Newton matrix `I − hγJ` of a stiff linear system, written straight
+    /// into the factor storage and refactorised when `hγ` changes:
+    ///
+    /// ```
+    /// use odegrad::{nalgebra::{SMatrix, SVector}, solver::lu::StaticLu};
+    /// let jac = SMatrix::<f64, 2, 2>::new(-1000.0, 1.0, 0.0, -1.0);
+    /// let mut lu = StaticLu::unfactorised();
+    /// for hg in [0.1, 0.01] {
+    ///     let newton = SMatrix::identity() - jac * hg;
+    ///     assert!(lu.factorise_with(|m| *m = newton));
+    ///     let b = SVector::from([1.0, 1.0]);
+    ///     assert!((newton * lu.solve(&b) - b).norm() < 1e-14);
+    /// }
+    /// // A singular matrix is refused.
+    /// assert!(!lu.factorise_with(|m| *m = SMatrix::zeros()));
+    /// ```
     pub fn factorise_with(&mut self, fill: impl FnOnce(&mut SMatrix<T, N, N>)) -> bool {
         fill(&mut self.lu);
         if !State::is_finite(&self.lu) {
