@@ -17,6 +17,10 @@
 //! with an event may have `t1 = ±∞`: only the event (or the step budget) ends
 //! it. [`steady_state_event`] is Diffrax's condition for integrating to a
 //! steady state.
+//!
+//! Only accepted steps are checked, never the initial point: a solve over an
+//! empty interval (`t0 == t1`) takes no step, so its event cannot trigger,
+//! even if the condition holds at `t0`.
 
 use crate::controller::ErrorNorm;
 use crate::integrate::AcceptedStep;

@@ -11,6 +11,10 @@
 //! Point outputs are written in time order into one pair of buffers (`ts`,
 //! `ys`): `t0`, then within each step the requested `ts` it covers followed by
 //! the step's end if `steps` is set, then `t1`.
+//!
+//! On an empty interval (`t0 == t1`) there are no steps: `t0`, `t1` and every
+//! entry of `ts` (which must then all equal `t0`) save `y0`, while `steps`
+//! and `dense` save nothing, as in Diffrax.
 
 // Negated comparisons are deliberate: a NaN must fail every range check.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]

@@ -129,6 +129,12 @@ pub trait StepSizeController<T: Scalar, Y: State<T>> {
 
     /// Validates the controller against the solve and picks the first step.
     /// `dt0` has already been checked to be finite, non-zero and pointing to `t1`.
+    ///
+    /// On an empty interval (`t0 == t1`) no step is taken and the proposed
+    /// `t_next` is ignored: `init` is called only to validate the controller,
+    /// and should neither divide by the span nor spend vector-field
+    /// evaluations. `dt0` is then only known to be finite (it may be zero or
+    /// of either sign).
     #[allow(clippy::too_many_arguments)]
     fn init<Tm: Term<T, Y>>(
         &self,

@@ -173,6 +173,10 @@ where
 /// Checks the arguments every solve shares (not the controller's own). An
 /// infinite `t1` is allowed only when a terminating event can end the solve
 /// (`infinite_t1_allowed`); a NaN never.
+///
+/// `t0 == t1` is a valid, empty interval (as in Diffrax): no step is taken,
+/// so `dt0` only has to be finite or `None` — zero or of either sign, it is
+/// never used (a `dt0` computed as `(t1 − t0)/n` is zero there).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn validate_common<T: Scalar, Y: State<T>, Tm: Term<T, Y>>(
     term: &Tm,
@@ -191,9 +195,6 @@ pub(crate) fn validate_common<T: Scalar, Y: State<T>, Tm: Term<T, Y>>(
     if !t1_ok {
         return Err(NonFiniteT1.into());
     }
-    if t0 == t1 {
-        return Err(EmptyInterval.into());
-    }
     if !y0.is_finite() {
         return Err(NonFiniteY0.into());
     }
@@ -204,11 +205,14 @@ pub(crate) fn validate_common<T: Scalar, Y: State<T>, Tm: Term<T, Y>>(
         if !dt0.finite() {
             return Err(NonFiniteDt0.into());
         }
-        if dt0 == T::zero() {
-            return Err(ZeroDt0.into());
-        }
-        if (dt0 > T::zero()) != (t1 > t0) {
-            return Err(Dt0WrongDirection.into());
+        // On an empty interval no step is taken: its size and sign are moot.
+        if t0 != t1 {
+            if dt0 == T::zero() {
+                return Err(ZeroDt0.into());
+            }
+            if (dt0 > T::zero()) != (t1 > t0) {
+                return Err(Dt0WrongDirection.into());
+            }
         }
     }
     if max_steps == 0 {
@@ -228,6 +232,14 @@ where
     /// Validates the arguments, lets the controller pick the first step and
     /// initialises the solver. `dt0 = None` asks the controller to choose
     /// (the PID controller's automatic initial step).
+    ///
+    /// `t0 == t1` is an empty interval: the integrator is done at once
+    /// ([`Self::is_done`]), [`Self::advance`] returns [`Advance::Finished`]
+    /// and the state stays `y0`. The arguments and the controller are still
+    /// validated, but `dt0` need only be finite (its size and sign are
+    /// unused) and the controller picks no step; the only work is the
+    /// solver's initialisation (one vector-field evaluation for a
+    /// first-same-as-last explicit method).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         term: &'a Tm,
@@ -243,7 +255,8 @@ where
     }
 
     /// [`Self::new`], also accepting `t1 = ±∞` if `ended_by_event`: a solve
-    /// with a terminating event may run until the event ends it.
+    /// with a terminating event may run until the event ends it. `t0 == t1`
+    /// is accepted as in [`Self::new`].
     #[allow(clippy::too_many_arguments)]
     pub fn with_event_horizon(
         term: &'a Tm,
@@ -274,7 +287,8 @@ where
             state: LoopState {
                 t: t0,
                 y: y0,
-                t_next: init.t_next,
+                // An empty interval has no attempt, whatever the controller proposed.
+                t_next: if t0 == t1 { t1 } else { init.t_next },
                 solver_state,
                 controller_state: init.state,
                 stats,
@@ -321,7 +335,7 @@ where
         self.term
     }
 
-    /// `t1` has been reached.
+    /// `t1` has been reached (from the start if `t0 == t1`).
     pub fn is_done(&self) -> bool {
         self.state.t == self.t1
     }
