@@ -125,6 +125,14 @@ pub type AcceptedStepOf<T, Y, Tm, S> =
 /// The step loop of a solve: a term, a solver, a controller, the interval,
 /// a step budget and the [`LoopState`].
 ///
+/// An empty interval (`t0 == t1`) is valid, as in Diffrax: the integrator
+/// is done from the start ([`Self::is_done`]), [`Self::advance`] returns
+/// [`Advance::Finished`] and the state stays `y0`. The arguments and the
+/// controller are still validated, but `dt0` need only be finite (zero or
+/// of either sign, it is never used) and the controller picks no step; the
+/// only work is the solver's initialisation (one vector-field evaluation for
+/// a first-same-as-last explicit method).
+///
 /// # Examples
 ///
 /// ```
@@ -230,16 +238,10 @@ where
     C: StepSizeController<T, Y>,
 {
     /// Validates the arguments, lets the controller pick the first step and
-    /// initialises the solver. `dt0 = None` asks the controller to choose
+    /// initialises the solver; over an empty interval (`t0 == t1`) the
+    /// integrator is done at once, as the [`Integrator`] documentation
+    /// describes. `dt0 = None` asks the controller to choose
     /// (the PID controller's automatic initial step).
-    ///
-    /// `t0 == t1` is an empty interval: the integrator is done at once
-    /// ([`Self::is_done`]), [`Self::advance`] returns [`Advance::Finished`]
-    /// and the state stays `y0`. The arguments and the controller are still
-    /// validated, but `dt0` need only be finite (its size and sign are
-    /// unused) and the controller picks no step; the only work is the
-    /// solver's initialisation (one vector-field evaluation for a
-    /// first-same-as-last explicit method).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         term: &'a Tm,
@@ -254,9 +256,9 @@ where
         Self::with_event_horizon(term, solver, controller, t0, t1, dt0, y0, max_steps, false)
     }
 
-    /// [`Self::new`], also accepting `t1 = ±∞` if `ended_by_event`: a solve
-    /// with a terminating event may run until the event ends it. `t0 == t1`
-    /// is accepted as in [`Self::new`].
+    /// [`Self::new`] (an empty interval, `t0 == t1`, included), also
+    /// accepting `t1 = ±∞` if `ended_by_event`: a solve
+    /// with a terminating event may run until the event ends it.
     #[allow(clippy::too_many_arguments)]
     pub fn with_event_horizon(
         term: &'a Tm,
@@ -335,7 +337,7 @@ where
         self.term
     }
 
-    /// `t1` has been reached (from the start if `t0 == t1`).
+    /// `t1` has been reached.
     pub fn is_done(&self) -> bool {
         self.state.t == self.t1
     }
