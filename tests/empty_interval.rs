@@ -731,3 +731,44 @@ fn time_gradients_match_central_differences() {
     .unwrap();
     assert!((g.t1 - t1_exact).abs() < 1e-5 && (g.t0 + t1_exact).abs() < 1e-5);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any finite start (zero of either sign included, so `t0 = 0.0`,
+    /// `t1 = −0.0` is empty too), state and `dt0`: the solve is `y0` with no
+    /// step, and the checkpointed gradient is the closed form there.
+    #[test]
+    fn any_empty_solve_is_y0_and_its_gradient_the_closed_form(
+        t0 in proptest::prop_oneof![
+            proptest::strategy::Just(0.0f64),
+            proptest::strategy::Just(-0.0f64),
+            -1e6..1e6f64,
+        ],
+        negate_t1 in proptest::bool::ANY,
+        y in proptest::array::uniform2(-10.0..10.0f64),
+        dt0 in proptest::option::of(-1e3..1e3f64),
+    ) {
+        // 0.0 == −0.0, so an end of the other sign of zero is still empty.
+        let t1 = if negate_t1 && t0 == 0.0 { -t0 } else { t0 };
+        let term = term();
+        let pid = pid();
+        let y0 = V2::from(y);
+        let sol = diffeqsolve(&term, &Rodas5P, t0, t1, dt0, y0, &SaveAt::nothing(), &pid, 1,
+            &mut SaveBuffers::none()).unwrap();
+        proptest::prop_assert_eq!((sol.y, sol.stats.num_steps, sol.stats.num_rhs_evals), (y0, 0, 0));
+        let mut slots = [Slot::EMPTY; 1];
+        let g = RecursiveCheckpointAdjoint::forward(
+            &term, &Tsit5, &pid, t0, t1, dt0, y0, &[], &mut [], 1, &mut slots,
+        )
+        .unwrap()
+        .backward(&[], &y1_bar())
+        .unwrap();
+        let [a, b, c] = P;
+        let f = V2::new(a * y0[0] - b * y0[0] * y0[1] + t1.sin(), -c * y0[1] + y0[0] * y0[1]);
+        proptest::prop_assert_eq!((g.y0, g.params), (y1_bar(), V3::zeros()));
+        let t1_bar = y1_bar().dot(&f);
+        let tol = 1e-13 * (1.0 + t1_bar.abs());
+        proptest::prop_assert!((g.t1 - t1_bar).abs() < tol && (g.t0 + t1_bar).abs() < tol);
+    }
+}
