@@ -298,3 +298,29 @@ fn stiff_gradients_allocate_nothing() {
     let g = result.unwrap();
     assert!(g.stats.checkpoints.recomputed_steps > 0 && g.stats.second_order_evals > 0);
 }
+
+/// The gradient of a solve over an empty interval (`t0 == t1`): no step,
+/// the closed form, and no allocation.
+#[test]
+fn an_empty_interval_gradient_allocates_nothing() {
+    let term = OdeTerm::new(&LotkaVolterra, SVector::from([1.5, 1.0, 3.0, 1.0]));
+    let pid = PidController::new(1e-8, 1e-8).unwrap();
+    let (t0, y0) = (2.0, SVector::from([1.0, 2.0]));
+    let ts = [t0; 3];
+    let y1_bar = SVector::from([0.5, -1.0]);
+    let (result, allocations) = allocations_in(|| {
+        let mut ys = [SVector::<f64, 2>::zeros(); 3];
+        let mut slots = [Slot::EMPTY; 4];
+        let adjoint = RecursiveCheckpointAdjoint::forward(
+            &term, &Tsit5, &pid, t0, t0, None, y0, &ts, &mut ys, 10, &mut slots,
+        )?;
+        adjoint.backward(&ys, &y1_bar)
+    });
+    assert_eq!(allocations, 0, "the empty-interval gradient allocated");
+    let g = result.unwrap();
+    // dL/dy0 = y1_bar + Σ ys_bar with ys_bar = ys = y0; dL/dt1 = y1_bar·f.
+    assert_eq!(g.y0, y1_bar + 3.0 * y0);
+    let f = SVector::from([1.5 * 1.0 - 1.0 * 2.0, -3.0 * 2.0 + 1.0 * 2.0]);
+    assert!((g.t1 - y1_bar.dot(&f)).abs() < 1e-15 && g.t0 == -g.t1);
+    assert_eq!(g.stats.forward.num_steps, 0);
+}

@@ -507,7 +507,19 @@ fn ode_term_solve_and_every_invalid_argument() {
         err(NonFiniteT0)
     );
     assert_eq!(solve(0.0, f64::NAN, None, y0, &[], 100), err(NonFiniteT1));
-    assert_eq!(solve(1.0, 1.0, None, y0, &[], 100), err(EmptyInterval));
+    // An empty interval is a valid solve (tests/empty_interval.rs): y0, no
+    // step, whatever the sign of dt0, but a NaN dt0 is still rejected.
+    let empty = solve(1.0, 1.0, None, y0, &[1.0], 100).unwrap();
+    assert_eq!(
+        (empty.y, empty.num_saved, empty.stats.num_steps),
+        (y0, 1, 0)
+    );
+    assert!(solve(1.0, 1.0, Some(-0.1), y0, &[], 100).is_ok());
+    assert_eq!(
+        solve(1.0, 1.0, Some(f64::NAN), y0, &[], 100),
+        err(NonFiniteDt0)
+    );
+    assert_eq!(solve(1.0, 1.0, None, y0, &[0.5], 100), err(TsOutsideSpan));
     assert_eq!(solve(0.0, 1.0, Some(0.0), y0, &[], 100), err(ZeroDt0));
     assert_eq!(
         solve(0.0, 1.0, Some(f64::NAN), y0, &[], 100),

@@ -1,7 +1,8 @@
 //! Zero heap allocations inside `diffeqsolve`: a counting global allocator
 //! (per thread, so the test harness's own threads do not interfere) is read
 //! around each solve of P1, P4 and P6 for every kind of `SaveAt`, and around
-//! the stiff solvers on P3 and P6 with point, step and dense output.
+//! the stiff solvers on P3 and P6 with point, step and dense output, and
+//! around solves over an empty interval (`t0 == t1`).
 
 mod problems;
 mod stiff_problems;
@@ -296,5 +297,100 @@ fn stiff_solves_do_not_allocate() {
         1e-3,
         heat_y0(),
         rosenbrock,
+    );
+}
+
+/// A solve over an empty interval (`t0 == t1`), which takes no step, with
+/// every `SaveAt` kind and every accepted `dt0`, explicit and stiff: no
+/// allocation either.
+#[test]
+fn empty_interval_solves_do_not_allocate() {
+    use odegrad::solver::implicit::HermiteDense;
+    use odegrad::Kvaerno5;
+    use stiff_problems::{Robertson, P3_Y0};
+
+    fn check<const N: usize, Tm, S>(
+        name: &str,
+        term: &Tm,
+        solver: &S,
+        y0: SVector<f64, N>,
+        blank: S::DenseInfo,
+    ) where
+        Tm: Term<f64, SVector<f64, N>>,
+        S: Solver<f64, SVector<f64, N>, Tm>,
+    {
+        let t0 = 0.5;
+        let ts = [t0, t0];
+        let kinds = [
+            ("t0", SaveAt::nothing().with_t0()),
+            ("t1", SaveAt::t1()),
+            ("ts", SaveAt::ts(&ts)),
+            ("steps", SaveAt::steps()),
+            ("dense", SaveAt::dense()),
+            (
+                "all",
+                SaveAt::ts(&ts)
+                    .with_t0()
+                    .with_t1()
+                    .with_steps()
+                    .with_dense(),
+            ),
+        ];
+        let mut t_out = [0.0; 8];
+        let mut y_out = [SVector::<f64, N>::zeros(); 8];
+        let blank = DenseStep {
+            t0: 0.0,
+            t1: 0.0,
+            y0: SVector::zeros(),
+            y1: SVector::zeros(),
+            dense: blank,
+        };
+        let mut dense = [blank; 2];
+        let pid = PidController::new(1e-6, 1e-8).unwrap();
+        for dt0 in [None, Some(0.1), Some(-0.1), Some(0.0)] {
+            for (kind, saveat) in kinds {
+                let mut buffers = SaveBuffers::new(&mut t_out, &mut y_out).with_dense(&mut dense);
+                let (n, sol) = allocations_in(|| {
+                    diffeqsolve(
+                        term,
+                        solver,
+                        t0,
+                        t0,
+                        dt0,
+                        y0,
+                        &saveat,
+                        &pid,
+                        10,
+                        &mut buffers,
+                    )
+                });
+                let sol = sol.unwrap_or_else(|e| panic!("{name}/{kind}/{dt0:?}: {e}"));
+                assert_eq!((sol.y, sol.stats.num_steps), (y0, 0), "{name}/{kind}");
+                assert_eq!(
+                    n, 0,
+                    "{name}, SaveAt {kind}, dt0 {dt0:?}: {n} heap allocations"
+                );
+            }
+        }
+    }
+
+    let p1 = FnTerm::new(problems::lotka_volterra);
+    let zero = SVector::<f64, 2>::zeros();
+    check(
+        "Tsit5 P1",
+        &p1,
+        &Tsit5,
+        SVector::from([1.0, 1.0]),
+        RkStages { k: [zero; 7] },
+    );
+    let zero = SVector::<f64, 3>::zeros();
+    let hermite = HermiteDense { f0: zero, f1: zero };
+    let k5 = Kvaerno5::new(1e-6, 1e-8).unwrap();
+    check(
+        "Kvaerno5 P3",
+        &Robertson::P3,
+        &k5,
+        SVector::from(P3_Y0),
+        hermite,
     );
 }

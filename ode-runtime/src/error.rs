@@ -59,13 +59,11 @@ pub enum InvalidArgument {
     NonFiniteT0,
     /// `t1` is NaN (or infinite where no terminating event can end the solve).
     NonFiniteT1,
-    /// `t0 == t1`.
-    EmptyInterval,
-    /// `dt0` is zero.
+    /// `dt0` is zero (allowed only on an empty interval, where no step is taken).
     ZeroDt0,
     /// `dt0` is NaN or infinite.
     NonFiniteDt0,
-    /// `dt0` points away from `t1`.
+    /// `dt0` points away from `t1` (any sign is allowed when `t0 == t1`).
     Dt0WrongDirection,
     /// The controller needs `dt0` but none was given and the solver cannot pick one.
     MissingDt0,
@@ -191,7 +189,6 @@ impl fmt::Display for InvalidArgument {
             NonFiniteParams => "params have a NaN or infinite component",
             NonFiniteT0 => "t0 is NaN or infinite",
             NonFiniteT1 => "t1 is NaN or infinite",
-            EmptyInterval => "t0 equals t1",
             ZeroDt0 => "dt0 is zero",
             NonFiniteDt0 => "dt0 is NaN or infinite",
             Dt0WrongDirection => "dt0 points away from t1",

@@ -11,6 +11,9 @@
 //! bracket, converges superlinearly and takes a bounded number of iterations.
 //! A boolean condition triggers at the end of the first accepted step at
 //! whose end it is true, as in Diffrax; it is not located inside the step.
+//! Only accepted steps are checked, never the initial point: a solve over an
+//! empty interval (`t0 == t1`) takes no step, so its event cannot trigger,
+//! even if the condition holds at `t0`.
 //!
 //! The solve then ends at the event time with the interpolated state there;
 //! [`crate::Solution::event_triggered`] says whether that happened. A solve

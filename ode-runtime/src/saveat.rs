@@ -8,6 +8,10 @@
 //! many entries it wrote, and a buffer that fills up ends the solve with
 //! [`Error::SaveBufferTooSmall`].
 //!
+//! On an empty interval (`t0 == t1`) there are no steps: `t0`, `t1` and every
+//! entry of `ts` (which must then all equal `t0`) save `y0`, while `steps`
+//! and `dense` save nothing, as in Diffrax.
+//!
 //! Point outputs are written in time order into one pair of buffers (`ts`,
 //! `ys`): `t0`, then within each step the requested `ts` it covers followed by
 //! the step's end if `steps` is set, then `t1`.

@@ -441,6 +441,10 @@ where
     /// per accepted step but the last to re-anchor the backward `y` at every
     /// forward step end before `t1` (where the backward pass starts anyway).
     ///
+    /// `t0 == t1` is an empty interval, as in [`crate::diffeqsolve`]: no
+    /// step is taken, the state and every output (all `ts` must equal `t0`)
+    /// are `y0` and no anchor is needed.
+    ///
     /// # Errors
     ///
     /// Everything [`crate::diffeqsolve`] reports; [`Error::SaveBufferTooSmall`]
@@ -623,6 +627,10 @@ where
     /// The gradient of a loss `L(y(ts), y(t1))` given `ys_bar[m] = ∂L/∂y(ts[m])`
     /// and `y1_bar = ∂L/∂y(t1)`, with the backward pass solved by the forward
     /// solver and controller, `dt0` reversed and the forward step budget.
+    ///
+    /// After a solve over an empty interval (`t0 == t1`) there is nothing to
+    /// integrate backwards: `∂L/∂y0 = y1_bar + Σ_m ys_bar[m]`, `∂L/∂p = 0`
+    /// and `∂L/∂t1 = −∂L/∂t0 = y1_bar · f(t1, y0)`, exactly.
     ///
     /// # Errors
     ///

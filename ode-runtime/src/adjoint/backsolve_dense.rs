@@ -317,6 +317,10 @@ where
     /// Solves from `(t0, y0)` to `t1`, writing `y(ts[m])` into `ys[m]` and
     /// every accepted step into `records`.
     ///
+    /// `t0 == t1` is an empty interval, as in [`crate::diffeqsolve`]: no
+    /// step is taken, the state and every output (all `ts` must equal `t0`)
+    /// are `y0` and no record is written.
+    ///
     /// # Errors
     ///
     /// Everything [`crate::diffeqsolve`] reports; [`Error::SaveBufferTooSmall`]
@@ -495,6 +499,10 @@ where
 
     /// The gradient with the backward pass solved by the forward solver and
     /// controller, `dt0` reversed and the forward step budget.
+    ///
+    /// After a solve over an empty interval (`t0 == t1`) there is nothing to
+    /// integrate backwards: `∂L/∂y0 = y1_bar + Σ_m ys_bar[m]`, `∂L/∂p = 0`
+    /// and `∂L/∂t1 = −∂L/∂t0 = y1_bar · f(t1, y0)`, exactly.
     ///
     /// # Errors
     ///

@@ -75,7 +75,7 @@ use super::tangent_step::{StepGrid, TangentStep};
 use super::{AdjointStats, Gradient};
 use crate::controller::StepSizeController;
 use crate::integrate::{Integrator, LoopStateOf, Stats};
-use crate::{Error, JacobianTerm, JvpTerm, ParamJacobianTerm, Scalar, Solver, Term};
+use crate::{Error, JacobianTerm, JvpTerm, ParamJacobianTerm, Scalar, Solver, State, Term};
 use nalgebra::{SMatrix, SVector};
 
 /// A forward solve whose derivatives forward mode computes: build it with
@@ -136,6 +136,10 @@ where
     C: StepSizeController<T, SVector<T, N>>,
 {
     /// Solves from `(t0, y0)` to `t1`, writing `y(ts[m])` into `ys[m]`.
+    ///
+    /// `t0 == t1` is an empty interval, as in [`crate::diffeqsolve`]: no
+    /// step is taken, and the state and every output (all `ts` must equal
+    /// `t0`) are `y0`.
     ///
     /// # Errors
     ///
@@ -260,6 +264,11 @@ where
     /// linearised field taken. The building block of the other methods, for
     /// a [`TangentField`] of one's own.
     ///
+    /// On an empty interval (`t0 == t1`) no product is taken: the tangent at
+    /// `t1` is `v0 + f(t1, y0) ⊗ (t1_dot − t0_dot)` (one vector-field
+    /// evaluation, skipped if the time tangents are equal), so the
+    /// sensitivities are `∂y/∂y0 = I`, `∂y/∂p = 0`, `∂y/∂t1 = −∂y/∂t0 = f`.
+    ///
     /// # Errors
     ///
     /// What the forward solve reported (it does not, being the same solve),
@@ -358,6 +367,15 @@ where
             v = out.y1;
             // After a discontinuity the solver starts afresh, and so do we.
             carried = if step.made_jump { None } else { Some(out.f1) };
+        }
+        if t0 == t1 {
+            // No step: y(t1) = y0, which moves with t1 by f(t1, y0) and with
+            // t0 by −f(t0, y0) (the two ends coincide, and so do the fields).
+            let t_dot = t1_dot.sub(&t0_dot);
+            if t_dot.max_abs() != T::zero() {
+                let f = self.term.vf(t1, &self.y0);
+                v = v.add(&F::outer(&f, &t_dot));
+            }
         }
         Ok((v, evals))
     }

@@ -117,6 +117,12 @@ impl<'a, T: Scalar, Tm, const N: usize> ImplicitAdjoint<'a, T, Tm, N> {
     /// [`crate::event::steady_state_event`], with `t1 = ∞`), keeping only the
     /// final state.
     ///
+    /// A finite `t1 == t0` is accepted as by [`diffeqsolve_with_event`]: no
+    /// step, the final state is `y0` and the event has not triggered
+    /// ([`Self::event_triggered`] is false), so the gradient of
+    /// [`Self::backward`] — which assumes a steady state — is meaningful only
+    /// if `y0` is one.
+    ///
     /// # Errors
     ///
     /// Everything [`diffeqsolve_with_event`] reports, notably

@@ -412,6 +412,10 @@ where
     /// Solves from `(t0, y0)` to `t1`, writing `y(ts[m])` into `ys[m]` and
     /// keeping checkpoints in `slots`.
     ///
+    /// `t0 == t1` is an empty interval, as in [`crate::diffeqsolve`]: no
+    /// step is taken or recorded, [`Self::y1`] and every output (all `ts`
+    /// must equal `t0`) are `y0`, and an event cannot trigger.
+    ///
     /// # Errors
     ///
     /// Everything [`crate::diffeqsolve`] reports; [`Error::SaveBufferTooSmall`]
@@ -570,7 +574,10 @@ where
             max_steps,
             event.is_some(),
         )?;
-        let mut locator = event.map(|e| EventLocator::new(e, term, t0, &y0));
+        // An empty interval takes no step, so no event can end it.
+        let mut locator = event
+            .filter(|_| t0 != t1)
+            .map(|e| EventLocator::new(e, term, t0, &y0));
         let mut event_end = None;
         validate_ts(ts, t0, t1)?;
         if ys.len() < ts.len() {
@@ -707,6 +714,12 @@ where
 
     /// The gradient of a loss `L(y(ts), y(t1))` given its cotangents:
     /// `ys_bar[m] = ∂L/∂y(ts[m])` and `y1_bar = ∂L/∂y(t1)`.
+    ///
+    /// After a solve over an empty interval (`t0 == t1`, so `y(t1) = y0`) it
+    /// is exact: `∂L/∂y0 = y1_bar + Σ_m ys_bar[m]`, `∂L/∂p = 0` and
+    /// `∂L/∂t1 = −∂L/∂t0 = y1_bar · f(t1, y0)` (one vector-field evaluation;
+    /// outputs at `t0` are `y0`, whose time derivative is not taken, as for a
+    /// non-empty interval).
     ///
     /// # Errors
     ///
@@ -943,6 +956,15 @@ where
             Ok(())
         };
         let checkpoint_stats = checkpoints.reverse(&mut forward, &mut reverse)?;
+        if t0 == t1 {
+            // No step: y(t1) = y0 moves with either end of the empty
+            // interval by the vector field there (a reversed step would
+            // contribute this through its h̄ otherwise).
+            let f = term.vf(t1, &end.y);
+            let y1_bar_f = y_bar.dot(&f);
+            t1_bar += y1_bar_f;
+            t0_bar -= y1_bar_f;
+        }
         // Outputs at t0 itself are y0.
         for t_bar in ys_bar.iter().take(pending) {
             y_bar = y_bar.add(t_bar);

@@ -8,7 +8,9 @@
 use super::{ControllerInit, Decision, StepAttempt, StepSizeController, clip_to_end};
 use crate::{Error, InvalidArgument, Scalar, State, Term};
 
-/// Steps of a fixed size `dt0` (Diffrax's `ConstantStepSize`).
+/// Steps of a fixed size `dt0` (Diffrax's `ConstantStepSize`). `dt0` is
+/// required, even on an empty interval (`t0 == t1`), where it may be zero or
+/// of either sign since no step is taken.
 ///
 /// # Examples
 ///
@@ -63,9 +65,16 @@ impl<T: Scalar, Y: State<T>> StepSizeController<T, Y> for ConstantStepSize {
         dt0: Option<T>,
         _error_order: Option<u32>,
     ) -> Result<ControllerInit<T, Self::ControllerState>, Error> {
+        // Required even on an empty interval, as in Diffrax: the
+        // configuration is wrong for every interval, so it is reported for all.
         let dt = dt0.ok_or(InvalidArgument::MissingDt0)?;
+        let t_next = if t0 == t1 {
+            t1
+        } else {
+            clip_to_end(t0, t0, t0 + dt, t1, true)
+        };
         Ok(ControllerInit {
-            t_next: clip_to_end(t0, t0, t0 + dt, t1, true),
+            t_next,
             state: ConstantStepSizeState { dt, n: 0 },
             vf_evals: 0,
         })

@@ -13,6 +13,12 @@
 //!   automatic initial step of Hairer, Nørsett & Wanner, *Solving ODEs I*,
 //!   §II.4.
 //!
+//! On an empty interval (`t0 == t1`) no step is taken: [`StepSizeController::init`]
+//! is still called, to validate the controller, but its proposed step is
+//! ignored, so it should neither divide by the span nor spend vector-field
+//! evaluations; `dt0` is then only known to be finite (zero, or of either
+//! sign, is allowed).
+//!
 //! Controllers clip the proposed step end to `t1` themselves (Diffrax's
 //! `_clip_to_end`), because only they know whether their step times are exact.
 //!
@@ -215,7 +221,9 @@ pub trait StepSizeController<T: Scalar, Y: State<T>> {
     /// checkpoint can store it).
     type ControllerState: Copy + core::fmt::Debug;
 
-    /// Validates the controller against the solve and picks the first step.
+    /// Validates the controller against the solve and picks the first step
+    /// (none on an empty interval, `t0 == t1`: see the module documentation).
+    /// Except on an empty interval,
     /// `dt0` has already been checked to be finite, non-zero and pointing to `t1`.
     ///
     /// # Examples

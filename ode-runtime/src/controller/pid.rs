@@ -40,6 +40,10 @@ use crate::{Error, InvalidArgument, Scalar, State, Term};
 /// monotone in the direction of integration; entries outside the span are
 /// ignored.
 ///
+/// On an empty interval (`t0 == t1`) no step is taken: the controller is
+/// validated, but no initial step is selected (no vector-field evaluation),
+/// and `step_ts`/`jump_ts` need only be monotone in one direction or the other.
+///
 /// # Examples
 ///
 /// ```
@@ -537,6 +541,28 @@ impl<T: Scalar, Y: State<T>, N: ErrorNorm<T, Y>> StepSizeController<T, Y>
         self.validate()?;
         let error_order = error_order.ok_or(InvalidArgument::NoErrorEstimate)?;
         let dir = direction(t0, t1);
+        if t0 == t1 {
+            // An empty interval has no direction, and no step to choose: the
+            // step and jump times need only be ordered one way or the other,
+            // so a chain of backward solves may pass an empty link the same
+            // controller.
+            let ordered = |ts: &[T]| monotone(ts, T::one()) || monotone(ts, -T::one());
+            if !(ordered(self.step_ts) && ordered(self.jump_ts)) {
+                return Err(InvalidArgument::StepTsInvalid.into());
+            }
+            return Ok(ControllerInit {
+                t_next: t1,
+                state: PidState {
+                    prev_inv_scaled_error: T::one(),
+                    prev_prev_inv_scaled_error: T::one(),
+                    keep_next_step: false,
+                    next_step_ts: 0,
+                    next_jump_ts: 0,
+                    ends_at_jump: false,
+                },
+                vf_evals: 0,
+            });
+        }
         if !(monotone(self.step_ts, dir) && monotone(self.jump_ts, dir)) {
             return Err(InvalidArgument::StepTsInvalid.into());
         }

@@ -6,7 +6,9 @@ use crate::{Error, InvalidArgument, Scalar, State, Term};
 /// Steps ending exactly at the given times (Diffrax's `StepTo`). `ts` must
 /// start at `t0`, end at `t1` and be strictly monotone in the direction of
 /// integration; otherwise the solve fails with
-/// [`InvalidArgument::StepTsInvalid`]. `dt0` must be `None`.
+/// [`InvalidArgument::StepTsInvalid`]. `dt0` must be `None`. On an empty
+/// interval (`t0 == t1`) there are no steps and `ts` is the single time
+/// `[t0]`.
 ///
 /// # Examples
 ///
@@ -94,7 +96,21 @@ impl<T: Scalar, Y: State<T>> StepSizeController<T, Y> for StepTo<'_, T> {
         let (Some(&first), Some(&last)) = (self.ts.first(), self.ts.last()) else {
             return Err(invalid);
         };
-        if self.ts.len() < 2 || first != t0 || last != t1 {
+        if first != t0 || last != t1 {
+            return Err(invalid);
+        }
+        if t0 == t1 {
+            // An empty interval: no step, so the one time t0 is all of ts.
+            return match self.ts.len() {
+                1 => Ok(ControllerInit {
+                    t_next: t1,
+                    state: StepToState { next: 1 },
+                    vf_evals: 0,
+                }),
+                _ => Err(invalid),
+            };
+        }
+        if self.ts.len() < 2 {
             return Err(invalid);
         }
         let dir = super::direction(t0, t1);

@@ -71,6 +71,14 @@ fn validate_ts<T: Scalar>(ts: &[T], t0: T, t1: T) -> Result<(), Error> {
 /// any work is done (save times, and a point-output buffer too small for the
 /// outputs known in advance, included). Nothing allocates or panics.
 ///
+/// `t0 == t1` is allowed, as in Diffrax: no step is taken and the solution
+/// is `y0`. `dt0` may then be `None`, zero or of either sign (it must still
+/// be finite, and [`ConstantStepSize`] still requires it); save times must
+/// all equal `t0`; `SaveAt::t0`, `t1` and `ts` save `y0`, `steps` and
+/// `dense` save nothing. The statistics count no step and at most the
+/// solver's initialisation (one vector-field evaluation for a
+/// first-same-as-last explicit method).
+///
 /// [`ConstantStepSize`]: crate::controller::ConstantStepSize
 /// [`StepTo`]: crate::controller::StepTo
 ///
@@ -134,6 +142,11 @@ where
 /// time are not written (`num_saved` says how many were); `SaveAt::t1` saves
 /// the final point, at the event time. [`Solution::event_triggered`] says
 /// whether the event ended the solve.
+///
+/// On an empty interval (`t0 == t1`) no step is taken, so the event cannot
+/// trigger (its condition is not even evaluated, just as a condition already
+/// true at `t0` does not end a longer solve): the solution is `y0` at `t1`
+/// with `event_triggered` false.
 ///
 /// # Examples
 ///
@@ -228,7 +241,11 @@ where
     let mut it = Integrator::with_event_horizon(
         term, solver, controller, t0, t1, dt0, y0, max_steps, has_event,
     )?;
-    let mut locator = event.map(|e| EventLocator::new(e, term, t0, &y0));
+    // No step, no event: an empty interval skips the condition (which may
+    // cost a vector-field evaluation, as the steady-state one does).
+    let mut locator = event
+        .filter(|_| t0 != t1)
+        .map(|e| EventLocator::new(e, term, t0, &y0));
     let mut hit = None;
     let dir = direction(t0, t1);
     let mut saver = Saver::new(buffers);

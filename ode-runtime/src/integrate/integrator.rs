@@ -261,6 +261,14 @@ pub type AcceptedStepOf<T, Y, Tm, S> =
 /// The step loop of a solve: a term, a solver, a controller, the interval,
 /// a step budget and the [`LoopState`].
 ///
+/// An empty interval (`t0 == t1`) is valid, as in Diffrax: the integrator
+/// is done from the start ([`Self::is_done`]), [`Self::advance`] returns
+/// [`Advance::Finished`] and the state stays `y0`. The arguments and the
+/// controller are still validated, but `dt0` need only be finite (zero or
+/// of either sign, it is never used) and the controller picks no step; the
+/// only work is the solver's initialisation (one vector-field evaluation for
+/// a first-same-as-last explicit method).
+///
 /// # Examples
 ///
 /// ```
@@ -310,6 +318,10 @@ where
 /// Checks the arguments every solve shares (not the controller's own). An
 /// infinite `t1` is allowed only when a terminating event can end the solve
 /// (`infinite_t1_allowed`); a NaN never.
+///
+/// `t0 == t1` is a valid, empty interval (as in Diffrax): no step is taken,
+/// so `dt0` only has to be finite or `None` — zero or of either sign, it is
+/// never used (a `dt0` computed as `(t1 − t0)/n` is zero there).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn validate_common<T: Scalar, Y: State<T>, Tm: Term<T, Y>>(
     term: &Tm,
@@ -328,9 +340,6 @@ pub(crate) fn validate_common<T: Scalar, Y: State<T>, Tm: Term<T, Y>>(
     if !t1_ok {
         return Err(NonFiniteT1.into());
     }
-    if t0 == t1 {
-        return Err(EmptyInterval.into());
-    }
     if !y0.is_finite() {
         return Err(NonFiniteY0.into());
     }
@@ -341,11 +350,14 @@ pub(crate) fn validate_common<T: Scalar, Y: State<T>, Tm: Term<T, Y>>(
         if !dt0.finite() {
             return Err(NonFiniteDt0.into());
         }
-        if dt0 == T::zero() {
-            return Err(ZeroDt0.into());
-        }
-        if (dt0 > T::zero()) != (t1 > t0) {
-            return Err(Dt0WrongDirection.into());
+        // On an empty interval no step is taken: its size and sign are moot.
+        if t0 != t1 {
+            if dt0 == T::zero() {
+                return Err(ZeroDt0.into());
+            }
+            if (dt0 > T::zero()) != (t1 > t0) {
+                return Err(Dt0WrongDirection.into());
+            }
         }
     }
     if max_steps == 0 {
@@ -363,7 +375,9 @@ where
     C: StepSizeController<T, Y>,
 {
     /// Validates the arguments, lets the controller pick the first step and
-    /// initialises the solver. `dt0 = None` asks the controller to choose
+    /// initialises the solver; over an empty interval (`t0 == t1`) the
+    /// integrator is done at once, as the [`Integrator`] documentation
+    /// describes. `dt0 = None` asks the controller to choose
     /// (the PID controller's automatic initial step).
     ///
     /// # Examples
@@ -394,7 +408,8 @@ where
         Self::with_event_horizon(term, solver, controller, t0, t1, dt0, y0, max_steps, false)
     }
 
-    /// [`Self::new`], also accepting `t1 = ±∞` if `ended_by_event`: a solve
+    /// [`Self::new`] (an empty interval, `t0 == t1`, included), also
+    /// accepting `t1 = ±∞` if `ended_by_event`: a solve
     /// with a terminating event may run until the event ends it.
     ///
     /// # Examples
@@ -445,7 +460,8 @@ where
             state: LoopState {
                 t: t0,
                 y: y0,
-                t_next: init.t_next,
+                // An empty interval has no attempt, whatever the controller proposed.
+                t_next: if t0 == t1 { t1 } else { init.t_next },
                 solver_state,
                 controller_state: init.state,
                 stats,
