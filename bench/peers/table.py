@@ -148,7 +148,9 @@ def main():
         "odegrad–diffsol pairs marked Tsit5/Tsit45 run in one process with the same "
         "right-hand-side code. Diffrax "
         f"({versions}, CPU, float64): best of repeated runs after JIT compilation. "
-        "Problems, tolerances and losses as in PROBLEMS.md.",
+        "Problems, tolerances and losses as in PROBLEMS.md. "
+        f"Load average when the table was written: {os.getloadavg()[0]:.1f} "
+        "(other work on the machine inflates every column alike only roughly).",
         "Made by `bash bench/peers/run.sh`.",
         "",
         "| problem | task | settings | " + " | ".join(IMPLEMENTATIONS) + " |",

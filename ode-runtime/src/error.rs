@@ -44,7 +44,7 @@ use core::fmt;
 /// let pid = PidController::new(1e-6, 1e-6)?;
 /// let mut solve = |t1: f64, dt0: f64| diffeqsolve(&term, &Tsit5, 0.0, t1, Some(dt0),
 ///     SVector::from([1.0]), &SaveAt::nothing(), &pid, 100, &mut SaveBuffers::none());
-/// assert_eq!(solve(0.0, 0.1).unwrap_err(), InvalidArgument::EmptyInterval.into());
+/// assert_eq!(solve(0.0, 0.1)?.y, SVector::from([1.0])); // t0 == t1 is no error: y(t1) = y0
 /// assert_eq!(solve(1.0, -0.1).unwrap_err(), Error::InvalidArgument(InvalidArgument::Dt0WrongDirection));
 /// assert_eq!(InvalidArgument::ZeroDt0.to_string(), "dt0 is zero");
 /// # Ok::<(), odegrad::Error>(())
