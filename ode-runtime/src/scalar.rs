@@ -12,7 +12,7 @@
 //! ```
 //! use odegrad::Scalar;
 //! fn heun_factor<T: Scalar>(h: T) -> T {
-//!     let half = <T as Scalar>::from_f64(0.5);
+//!     let half = T::cast(0.5);
 //!     T::one() - h + half * h * h
 //! }
 //! assert!((heun_factor(0.5f64) - 0.625).abs() < 1e-15);
@@ -27,7 +27,7 @@ use nalgebra::RealField;
 ///
 /// ```
 /// use odegrad::Scalar;
-/// let h: f32 = Scalar::from_f64(0.5);
+/// let h: f32 = Scalar::cast(0.5);
 /// assert!((h.to_f64() - 0.5).abs() < 1e-12);
 /// ```
 pub trait Scalar: RealField + Copy + Default + core::fmt::Debug + 'static {
@@ -35,16 +35,28 @@ pub trait Scalar: RealField + Copy + Default + core::fmt::Debug + 'static {
     const EPSILON: Self;
     /// The largest finite value.
     const MAX: Self;
-    /// Converts an `f64` constant, rounding to nearest.
+    /// Converts an `f64` constant, rounding to nearest: how generic code
+    /// writes `0.5` or a tableau coefficient as a `T`.
+    ///
+    /// The name is not `from_f64` because nalgebra's `RealField` already
+    /// brings num-traits' `FromPrimitive::from_f64` (which returns an
+    /// `Option`), and `T::from_f64` would then be ambiguous in every generic
+    /// function.
     ///
     /// # Examples
     ///
     /// ```
     /// use odegrad::Scalar;
-    /// let x: f32 = Scalar::from_f64(0.1);
+    /// let x: f32 = Scalar::cast(0.1);
     /// assert_eq!(x.to_bits(), 0.1f32.to_bits()); // the nearest f32, as the literal
+    ///
+    /// // In generic code, unambiguous:
+    /// fn half<T: Scalar>(x: T) -> T {
+    ///     x * T::cast(0.5)
+    /// }
+    /// assert_eq!(half(3.0f64), 1.5);
     /// ```
-    fn from_f64(x: f64) -> Self;
+    fn cast(x: f64) -> Self;
     /// Widens to `f64` (exact for both supported types).
     ///
     /// # Examples
@@ -87,7 +99,7 @@ macro_rules! impl_scalar {
             const EPSILON: Self = <$t>::EPSILON;
             const MAX: Self = <$t>::MAX;
             #[inline(always)]
-            fn from_f64(x: f64) -> Self {
+            fn cast(x: f64) -> Self {
                 x as $t
             }
             #[inline(always)]

@@ -754,7 +754,7 @@ where
         let (t0, t1) = (self.t0, self.t1);
         let dir = direction(t0, t1);
         let adjoint_term = AdjointTerm::new(self.term);
-        let c = <T as Scalar>::from_f64;
+        let c = T::cast;
         let scale = self.forward_max_abs.max(T::EPSILON);
         let max_y = scale * c(DIVERGENCE_GROWTH);
         let max_mismatch = scale * c(DIVERGENCE_MISMATCH);

@@ -243,7 +243,7 @@ where
     }
     fn dfdt(&self, t: T, a: &SVector<T, N>) -> SVector<T, N> {
         let dt = T::EPSILON.cbrt() * t.abs().max(T::one());
-        let two = <T as Scalar>::from_f64(2.0);
+        let two = T::cast(2.0);
         (self.vf(t + dt, a) - self.vf(t - dt, a)) / (two * dt)
     }
 }
@@ -755,7 +755,7 @@ where
     {
         let forward = &adjoint_term.forward;
         let dir = forward.dir;
-        let half = <T as Scalar>::from_f64(0.5);
+        let half = T::cast(0.5);
         // In the forward direction's coordinate s = dir · t the pieces run
         // from the step's end (earlier in the forward solve) to its start.
         let (s_lo, s_hi) = (step.t1 * dir, step.t0 * dir);
@@ -769,7 +769,7 @@ where
             };
             let (mid, rad) = ((s + piece_end) * half, (piece_end - s) * half);
             for (x, w) in GAUSS_4 {
-                let t = (mid + rad * <T as Scalar>::from_f64(x)) * dir;
+                let t = (mid + rad * T::cast(x)) * dir;
                 let a = solver.interpolate(step.t0, step.t1, &step.y0, &step.y1, &step.dense, t);
                 let y = match forward.record(k) {
                     Some(r) => forward
@@ -780,7 +780,7 @@ where
                 let (_, gp, _) = self.term.vjp(t, &y, &a);
                 *vjp_evals += 1;
                 // dt = dir · ds.
-                total = total.axpy(rad * <T as Scalar>::from_f64(w) * dir, &gp);
+                total = total.axpy(rad * T::cast(w) * dir, &gp);
             }
             s = piece_end;
             k += 1;

@@ -73,7 +73,7 @@ use nalgebra::{SMatrix, SVector};
 
 #[inline(always)]
 fn real<T: Scalar>(x: f64) -> T {
-    <T as Scalar>::from_f64(x)
+    T::cast(x)
 }
 
 /// The continuous extension of the step, as the forward solve evaluates it.

@@ -65,7 +65,7 @@ use crate::{Scalar, State, VjpTerm};
 /// A tableau coefficient in the solve's scalar type.
 #[inline(always)]
 fn real<T: Scalar>(x: f64) -> T {
-    <T as Scalar>::from_f64(x)
+    T::cast(x)
 }
 
 /// `wᵢ'(θ)`, the derivatives of the continuous-extension weights.

@@ -64,7 +64,7 @@ use nalgebra::SVector;
 
 #[inline(always)]
 fn real<T: Scalar>(x: f64) -> T {
-    <T as Scalar>::from_f64(x)
+    T::cast(x)
 }
 
 /// The reverse of one Rosenbrock step (see the module documentation).

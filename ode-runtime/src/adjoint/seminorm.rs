@@ -74,6 +74,6 @@ impl<T: Scalar, Y: State<T>, A: State<T>, P: State<T>> ErrorNorm<T, (Y, A, P)>
         }
         let sum = Y::scaled_sq_sum(&err.0, &y0.0, &y1.0, rtol, atol)
             + A::scaled_sq_sum(&err.1, &y0.1, &y1.1, rtol, atol);
-        (sum / <T as Scalar>::from_f64(dim as f64)).sqrt()
+        (sum / T::cast(dim as f64)).sqrt()
     }
 }

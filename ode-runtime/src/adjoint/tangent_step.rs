@@ -273,7 +273,7 @@ pub trait TangentStep<T: Scalar, const N: usize, Tm: Term<T, SVector<T, N>>>:
 
 #[inline(always)]
 fn real<T: Scalar>(x: f64) -> T {
-    <T as Scalar>::from_f64(x)
+    T::cast(x)
 }
 
 /// The stage time as the explicit solver computes it (exactly `t1` for

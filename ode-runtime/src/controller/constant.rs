@@ -87,7 +87,7 @@ impl<T: Scalar, Y: State<T>> StepSizeController<T, Y> for ConstantStepSize {
     ) -> Result<Decision<T, Self::ControllerState>, Error> {
         let n = state.n + 1;
         // u64 → f64 is exact below 2⁵³ steps, far beyond any max_steps.
-        let t_next = a.t_start + state.dt * <T as Scalar>::from_f64((n + 1) as f64);
+        let t_next = a.t_start + state.dt * T::cast((n + 1) as f64);
         Ok(Decision {
             accept: true,
             next_t0: a.t1,

@@ -47,7 +47,7 @@ where
     Tm: Term<T, Y>,
     N: ErrorNorm<T, Y>,
 {
-    let c = <T as Scalar>::from_f64;
+    let c = T::cast;
     let f0 = term.vf(t0, y0);
     let d0 = norm.scaled_norm(y0, y0, y0, rtol, atol);
     let d1 = norm.scaled_norm(&f0, y0, y0, rtol, atol);

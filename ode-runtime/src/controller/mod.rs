@@ -197,13 +197,13 @@ pub struct Decision<T, CS> {
 ///     type ControllerState = T; // the step size
 ///     fn init<Tm: Term<T, Y>>(&self, _term: &Tm, t0: T, t1: T, _y0: &Y, _dt0: Option<T>,
 ///         _error_order: Option<u32>) -> Result<ControllerInit<T, T>, Error> {
-///         let dt = (t1 - t0) / <T as Scalar>::from_f64(f64::from(self.0));
+///         let dt = (t1 - t0) / T::cast(f64::from(self.0));
 ///         Ok(ControllerInit { t_next: if self.0 == 1 { t1 } else { t0 + dt }, state: dt, vf_evals: 0 })
 ///     }
 ///     fn adapt(&self, a: &StepAttempt<'_, T, Y>, dt: &T) -> Result<Decision<T, T>, Error> {
 ///         // Snap to the end once within half a step of it.
 ///         let next = a.t1 + *dt;
-///         let half = <T as Scalar>::from_f64(0.5);
+///         let half = T::cast(0.5);
 ///         let next = if (a.t_end - next) * *dt < *dt * *dt * half { a.t_end } else { next };
 ///         Ok(Decision { accept: true, next_t0: a.t1, next_t1: next, made_jump: false, state: *dt })
 ///     }
@@ -299,12 +299,12 @@ pub(crate) fn clip_to_end<T: Scalar>(
 ) -> T {
     let dir = direction(t_start, t_end);
     let span = (t_end - t_start).abs();
-    let tol = span * T::EPSILON.sqrt() * <T as Scalar>::from_f64(1e-2);
+    let tol = span * T::EPSILON.sqrt() * T::cast(1e-2);
     if (t_next - t_end) * dir > -tol {
         if accept {
             t_end
         } else {
-            t_prev + (t_end - t_prev) * <T as Scalar>::from_f64(0.5)
+            t_prev + (t_end - t_prev) * T::cast(0.5)
         }
     } else {
         t_next

@@ -83,7 +83,7 @@ impl<T: Scalar, Y: State<T>> ErrorNorm<T, Y> for RmsNorm {
         if Y::DIM == 0 {
             return T::zero();
         }
-        let n = <T as Scalar>::from_f64(Y::DIM as f64);
+        let n = T::cast(Y::DIM as f64);
         (Y::scaled_sq_sum(err, y0, y1, rtol, atol) / n).sqrt()
     }
 }

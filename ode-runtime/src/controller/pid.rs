@@ -140,7 +140,7 @@ impl<'a, T: Scalar> PidController<'a, T, RmsNorm> {
     /// # Ok::<(), odegrad::Error>(())
     /// ```
     pub fn new(rtol: T, atol: T) -> Result<Self, Error> {
-        let c = <T as Scalar>::from_f64;
+        let c = T::cast;
         let pid = Self {
             rtol,
             atol,
@@ -607,7 +607,7 @@ impl<T: Scalar, Y: State<T>, N: ErrorNorm<T, Y>> StepSizeController<T, Y>
         a: &StepAttempt<'_, T, Y>,
         s: &PidState<T>,
     ) -> Result<Decision<T, PidState<T>>, Error> {
-        let c = <T as Scalar>::from_f64;
+        let c = T::cast;
         let error_order = a.error_order.ok_or(InvalidArgument::NoErrorEstimate)?;
         let dir = direction(a.t_start, a.t_end);
         let scaled_error = if a.failed {

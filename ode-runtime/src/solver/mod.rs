@@ -159,7 +159,7 @@ pub struct StepOutput<Y, S, D> {
 ///     fn error_order(&self) -> Option<u32> { None }
 ///     fn init(&self, _term: &Tm, _t0: T, _t1: T, _y0: &Y) {}
 ///     fn step(&self, term: &Tm, t0: T, t1: T, y0: &Y, _state: &()) -> StepOutput<Y, (), ()> {
-///         let half_h = (t1 - t0) * <T as Scalar>::from_f64(0.5);
+///         let half_h = (t1 - t0) * T::cast(0.5);
 ///         let y_mid = y0.axpy(half_h, &term.vf(t0, y0));
 ///         let y1 = y0.axpy(t1 - t0, &term.vf(t0 + half_h, &y_mid));
 ///         let work = StepWork { vf_evals: 2, ..StepWork::default() };

@@ -96,7 +96,7 @@ pub trait ExplicitRungeKutta<const S: usize, const D: usize> {
 
 #[inline(always)]
 fn coef<T: Scalar>(x: f64) -> T {
-    <T as Scalar>::from_f64(x)
+    T::cast(x)
 }
 
 /// The time of stage `i`: exactly `t1` where `cᵢ = 1`, so that the FSAL stage

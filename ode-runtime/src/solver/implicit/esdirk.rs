@@ -105,8 +105,8 @@ impl<T: Scalar, const N: usize> HermiteDense<T, N> {
         }
         let s = (t - t0) / h;
         let one = T::one();
-        let two = <T as Scalar>::from_f64(2.0);
-        let three = <T as Scalar>::from_f64(3.0);
+        let two = T::cast(2.0);
+        let three = T::cast(3.0);
         let s2 = s * s;
         let s3 = s2 * s;
         let h00 = two * s3 - three * s2 + one;
@@ -141,7 +141,7 @@ where
     let mut st = *state;
     let mut k = [SVector::<T, N>::zeros(); S];
     let h = t1 - t0;
-    let hg = h * <T as Scalar>::from_f64(tab.gamma);
+    let hg = h * T::cast(tab.gamma);
     let f0 = match st.f0 {
         Some(f) => f,
         None => {
@@ -194,10 +194,10 @@ where
                     let mut base = *y0;
                     let mut z = SVector::<T, N>::zeros();
                     for (j, kj) in k.iter().enumerate().take(i) {
-                        base += kj * (h * <T as Scalar>::from_f64(tab.a[i][j]));
-                        z += kj * (hg * <T as Scalar>::from_f64(tab.predictor[i][j]));
+                        base += kj * (h * T::cast(tab.a[i][j]));
+                        z += kj * (hg * T::cast(tab.predictor[i][j]));
                     }
-                    let t = t0 + h * <T as Scalar>::from_f64(tab.c[i]);
+                    let t = t0 + h * T::cast(tab.c[i]);
                     if !solve_stage(
                         term, t, &base, &mut z, hg, lu, &inv_scale, cfg, &mut mon, &mut work,
                     ) {
@@ -226,7 +226,7 @@ where
 
     let mut y_error = SVector::<T, N>::zeros();
     for (j, kj) in k.iter().enumerate() {
-        y_error += kj * (h * <T as Scalar>::from_f64(tab.b_error[j]));
+        y_error += kj * (h * T::cast(tab.b_error[j]));
     }
     if cfg.filter_error && st.lu_hg.is_some() {
         y_error = st.lu.solve(&y_error);

@@ -76,10 +76,10 @@ impl<T: Scalar> NewtonConfig<T> {
         let cfg = Self {
             rtol,
             atol,
-            kappa: <T as Scalar>::from_f64(0.01),
+            kappa: T::cast(0.01),
             max_iters: 10,
-            jac_refresh_theta: <T as Scalar>::from_f64(0.1),
-            lu_reuse_band: <T as Scalar>::from_f64(0.2),
+            jac_refresh_theta: T::cast(0.1),
+            lu_reuse_band: T::cast(0.2),
             filter_error: false,
         };
         cfg.validate()?;
@@ -297,7 +297,7 @@ pub(crate) fn solve_stage<T: Scalar, const N: usize, Tm: JacobianTerm<T, N>>(
     work: &mut StepWork,
 ) -> bool {
     let one = T::one();
-    let inv_n = <T as Scalar>::from_f64(1.0 / (N.max(1) as f64));
+    let inv_n = T::cast(1.0 / (N.max(1) as f64));
     let e = mon.eta.max(T::EPSILON);
     mon.eta = (e * e.sqrt()).sqrt();
     let mut prev = T::zero();

@@ -209,7 +209,7 @@ where
         lu: None,
     };
     let h = t1 - t0;
-    let gamma = <T as Scalar>::from_f64(tab.gamma);
+    let gamma = T::cast(tab.gamma);
     let hg = h * gamma;
 
     let jac = term.jac(t0, y0);
@@ -229,12 +229,12 @@ where
 
     for i in 0..S {
         let mut y = *y0;
-        let mut rhs = dfdt * (hg * h * <T as Scalar>::from_f64(tab.d[i]));
+        let mut rhs = dfdt * (hg * h * T::cast(tab.d[i]));
         for (j, uj) in u.iter().enumerate().take(i) {
-            y += uj * <T as Scalar>::from_f64(tab.a[i][j]);
-            rhs += uj * (gamma * <T as Scalar>::from_f64(tab.c[i][j]));
+            y += uj * T::cast(tab.a[i][j]);
+            rhs += uj * (gamma * T::cast(tab.c[i][j]));
         }
-        let f = term.vf(t0 + h * <T as Scalar>::from_f64(tab.alpha[i]), &y);
+        let f = term.vf(t0 + h * T::cast(tab.alpha[i]), &y);
         work.vf_evals += 1;
         rhs += f * hg;
         let ui = lu.solve(&rhs);
@@ -249,10 +249,10 @@ where
     let mut y_error = SVector::<T, N>::zeros();
     let mut k = [SVector::<T, N>::zeros(); D];
     for (j, uj) in u.iter().enumerate() {
-        y1 += uj * <T as Scalar>::from_f64(tab.m[j]);
-        y_error += uj * <T as Scalar>::from_f64(tab.m_error[j]);
+        y1 += uj * T::cast(tab.m[j]);
+        y_error += uj * T::cast(tab.m_error[j]);
         for (r, kr) in k.iter_mut().enumerate() {
-            *kr += uj * <T as Scalar>::from_f64(tab.dense[r][j]);
+            *kr += uj * T::cast(tab.dense[r][j]);
         }
     }
     RosenbrockStep {
