@@ -43,8 +43,9 @@ use proc_macro::TokenStream;
 /// `#[ode_system(crate = ::ode_runtime)]` sets the path of the runtime crate
 /// (default `::odegrad`).
 ///
-/// The body may use `let` (also `let [a, b] = *y;`), `const` items, float
-/// literals, `+ - * /`, unary `-`, constant indexing, `for i in 0..K` loops
+/// The body may use `let` (also `let [a, b] = *y;`), `const` items declared
+/// in the body (the macro sees only the function, not the module around
+/// it), float literals, `+ - * /`, unary `-`, constant indexing, `for i in 0..K` loops
 /// with constant bounds (unrolled), local arrays `let mut out = [0.0; N];`
 /// with `out[i] = …` / `+=` / `-=` / `*=` / `/=`, the elementary functions
 /// `sin cos tan asin acos atan atan2 sinh cosh tanh exp exp2 ln log10 log2

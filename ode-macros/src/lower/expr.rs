@@ -66,8 +66,14 @@ impl Lower<'_> {
                 None if self.errs.poisoned.contains(&name.to_string()) => Value::Error,
                 None => {
                     let noun = self.noun();
-                    self.errs
-                        .push(e.sp, format!("cannot find `{name}` in this {noun}"));
+                    self.errs.push(
+                        e.sp,
+                        format!(
+                            "cannot find `{name}` in this {noun}: the macro sees only the \
+                             function itself, so a constant defined outside it is unknown; \
+                             declare it as a `const` in the body, or pass it in `p`"
+                        ),
+                    );
                     Value::Error
                 }
             },
