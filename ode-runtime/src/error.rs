@@ -222,7 +222,11 @@ impl fmt::Display for Error {
                 )
             }
             Error::StepSizeBelowDtmin { t, dt } => {
-                write!(f, "step size {dt} fell below dtmin at t = {t}")
+                write!(
+                    f,
+                    "step size {dt} at t = {t} is below dtmin or too small to advance t \
+                     (often a stiff problem with an explicit solver: try Kvaerno5 or Rodas5P)"
+                )
             }
             Error::NonFiniteState { t } => write!(f, "the state became NaN or infinite at t = {t}"),
             Error::NonFiniteDerivative { t } => {
@@ -236,7 +240,7 @@ impl fmt::Display for Error {
             }
             Error::SaveBufferTooSmall { needed, capacity } => write!(
                 f,
-                "save buffer too small: {needed} outputs needed, capacity {capacity}"
+                "save buffer too small: at least {needed} outputs needed, capacity {capacity}"
             ),
             Error::CheckpointBufferTooSmall { needed, capacity } => write!(
                 f,

@@ -372,7 +372,12 @@ impl<'a, S, T: Scalar, const N: usize, const P: usize> OdeTerm<'a, S, T, N, P> {
     /// assert!((term.vf(0.0, &y) - Decay.rhs(0.0, &y, &p)).norm() < 1e-15);
     /// assert!((term.params[0] - 2.0).abs() < 1e-15);
     /// ```
-    pub fn new(system: &'a S, params: SVector<T, P>) -> Self {
+    pub fn new(system: &'a S, params: SVector<T, P>) -> Self
+    where
+        // Checked here, where a wrong parameter count is written, rather
+        // than at the first solve.
+        S: OdeSystem<T, N, P>,
+    {
         Self { system, params }
     }
 }

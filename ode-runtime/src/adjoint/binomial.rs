@@ -192,14 +192,26 @@ pub(crate) fn revolve_advance(len: usize, snaps: usize) -> usize {
 /// assert_eq!(default_checkpoint_count(4096), 90);
 /// assert_eq!(default_checkpoint_count(1), 1);
 /// assert_eq!(default_checkpoint_count(0), 1);
+///
+/// // A `const fn`: it sizes a checkpoint buffer at compile time.
+/// use odegrad::adjoint::checkpoint::Slot;
+/// # type P = ();
+/// let slots: [Slot<P>; default_checkpoint_count(4096)] = [Slot::EMPTY; default_checkpoint_count(4096)];
+/// assert_eq!(slots.len(), 90);
 /// ```
-pub fn default_checkpoint_count(max_steps: usize) -> usize {
+pub const fn default_checkpoint_count(max_steps: usize) -> usize {
     // β(c, 2) = (c + 1)(c + 2)/2 in u128, which cannot overflow for c near
     // √(2·usize::MAX). Start at ⌊√(2·max_steps)⌋, within two of the answer,
-    // and correct by walking.
-    let beta2 = |c: u128| (c + 1) * (c + 2) / 2;
+    // and correct by walking. A `const fn`, so a buffer can be sized by it:
+    // `[Slot::EMPTY; default_checkpoint_count(4096)]`.
+    const fn beta2(c: u128) -> u128 {
+        (c + 1) * (c + 2) / 2
+    }
     let m = max_steps as u128;
-    let mut c = isqrt(2 * m).max(1);
+    let mut c = isqrt(2 * m);
+    if c < 1 {
+        c = 1;
+    }
     while c > 1 && beta2(c - 1) > m {
         c -= 1;
     }
@@ -210,7 +222,7 @@ pub fn default_checkpoint_count(max_steps: usize) -> usize {
 }
 
 /// ⌊√x⌋ by Newton's iteration on integers.
-fn isqrt(x: u128) -> u128 {
+const fn isqrt(x: u128) -> u128 {
     if x < 2 {
         return x;
     }
