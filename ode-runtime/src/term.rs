@@ -121,6 +121,11 @@ pub trait Term<T: Scalar, Y: State<T>> {
 /// let y1 = y + m.try_inverse().expect("1 − hJ = 2") * term.vf(t, &y) * h;
 /// assert!((y1[0] - (4.0 + 0.5 * (-6.5) / 2.0)).abs() < 1e-14); // 1 − hJ = 2
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no Jacobian, which this solver needs",
+    label = "an implicit or Rosenbrock solver needs ∂f/∂y",
+    note = "write the vector field with `#[ode_system]` and pass `OdeTerm::new(&System, params)`: the macro generates the Jacobian (a closure in `FnTerm` has none); explicit solvers such as Tsit5 accept any term"
+)]
 pub trait JacobianTerm<T: Scalar, const N: usize>: Term<T, SVector<T, N>> {
     /// `∂f/∂y` at `(t, y)`.
     ///

@@ -178,6 +178,12 @@ pub struct StepOutput<Y, S, D> {
 /// assert_eq!(sol.stats.num_rhs_evals, 8); // 4 steps of 2 evaluations
 /// # Ok::<(), odegrad::Error>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot step the term `{Tm}`",
+    label = "no solver implementation for this term and state",
+    note = "the explicit Runge–Kutta methods step any `Term` on any `State`; Kvaerno3/4/5, ImplicitEuler and Rodas5P need a `JacobianTerm` (an `OdeTerm` of an `#[ode_system]`) on an `SVector` state",
+    note = "BacksolveAdjoint integrates an augmented (y, a, ∂L/∂p) state backwards, which has no Jacobian: give it an explicit backward solver, or use DenseBacksolveAdjoint for stiff problems"
+)]
 pub trait Solver<T: Scalar, Y: State<T>, Tm: Term<T, Y>> {
     /// What one step hands the next (e.g. the first-same-as-last derivative).
     type SolverState: Copy;
