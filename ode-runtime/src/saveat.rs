@@ -66,7 +66,9 @@ pub struct SaveAt<'a, T> {
 }
 
 impl<'a, T> SaveAt<'a, T> {
-    /// Only the final point (Diffrax's default).
+    /// Only the final point (Diffrax's default), written into the save
+    /// buffers, which must hold one output. For the final state alone with no
+    /// buffers, use [`SaveAt::nothing`] and read [`Solution::y`](crate::Solution).
     ///
     /// # Examples
     ///
