@@ -736,7 +736,7 @@ fn implicit_euler_tangent_matches_central_differences_on_an_adaptive_grid() {
     let params = SVector::from([1.5, 1.0, 3.0, 1.0, 0.3]);
     let y0 = SVector::from([1.0, 1.0]);
     let (t0, t1) = (0.0, 2.0);
-    let ts = [0.3183, 0.777, 1.2345, 1.9];
+    let ts = [0.3217, 0.777, 1.2345, 1.9];
     let term = OdeTerm::new(&ForcedLv, params);
     let grid = accepted_grid(&term, &solver, &pid, (t0, t1, 0.01), y0);
     assert!(grid.len() > 20, "{} steps", grid.len() - 1);
