@@ -1,5 +1,6 @@
 //! DirectAdjoint (forward mode) against RecursiveCheckpointAdjoint (reverse
-//! mode) on P1 and P4 (PROBLEMS.md): the forward solve alone, one tangent
+//! mode) on P1 and P4 (PROBLEMS.md), and on a stiff Van der Pol oscillator
+//! through ImplicitEuler and Kvaerno5: the forward solve alone, one tangent
 //! direction, the full sensitivity matrix `∂y/∂(y0, p, t0, t1)` at every
 //! output in one `(y, S)` integration, DirectAdjoint's gradient of one
 //! scalar loss (sensitivities, then `Sᵀ ȳ`) and RecursiveCheckpointAdjoint's
@@ -11,7 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use odegrad::adjoint::checkpoint::Slot;
 use odegrad::adjoint::{DirectAdjoint, RecursiveCheckpointAdjoint, Sensitivity, Tangent};
 use odegrad::nalgebra::SVector;
-use odegrad::{Dopri5, OdeTerm, PidController, State, Tsit5};
+use odegrad::{ode_system, Dopri5, ImplicitEuler, Kvaerno5, OdeTerm, PidController, State, Tsit5};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -20,6 +21,12 @@ mod systems;
 use systems::{LotkaVolterra, NeuralOde};
 
 const MAX_STEPS: usize = 4096;
+
+/// Van der Pol, `y'' = μ (1 − y²) y' − y`: stiff for large μ.
+#[ode_system]
+fn van_der_pol(_t: f64, y: &[f64; 2], p: &[f64; 1]) -> [f64; 2] {
+    [y[1], p[0] * (1.0 - y[0] * y[0]) * y[1] - y[0]]
+}
 
 fn p4_params() -> SVector<f64, 82> {
     let mut p = SVector::<f64, 82>::zeros();
@@ -145,5 +152,36 @@ fn p4(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, p1, p4);
+/// μ = 10 on [0, 2], three outputs: the same solve through ImplicitEuler
+/// (order 1, linear output) and Kvaerno5.
+fn stiff(c: &mut Criterion) {
+    let implicit_euler = ImplicitEuler::new(1e-5, 1e-5).unwrap();
+    let kvaerno5 = Kvaerno5::new(1e-5, 1e-5).unwrap();
+    bench_problem!(
+        c,
+        "direct/vdp_implicit_euler",
+        VanDerPol,
+        SVector::from([10.0]),
+        1,
+        implicit_euler,
+        PidController::new(1e-5, 1e-5).unwrap(),
+        2.0,
+        SVector::from([2.0, 0.0]),
+        &[0.5, 1.0, 1.5]
+    );
+    bench_problem!(
+        c,
+        "direct/vdp_kvaerno5",
+        VanDerPol,
+        SVector::from([10.0]),
+        1,
+        kvaerno5,
+        PidController::new(1e-5, 1e-5).unwrap(),
+        2.0,
+        SVector::from([2.0, 0.0]),
+        &[0.5, 1.0, 1.5]
+    );
+}
+
+criterion_group!(benches, p1, p4, stiff);
 criterion_main!(benches);

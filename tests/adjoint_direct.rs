@@ -1,12 +1,9 @@
 //! DirectAdjoint and forward mode: tangents against central finite
 //! differences, duality with RecursiveCheckpointAdjoint (⟨w, J v⟩ = ⟨Jᵀ w, v⟩),
 //! DirectAdjoint gradients against RecursiveCheckpointAdjoint gradients,
-//! full sensitivities against single tangents, implicit (Kvaerno5) stages,
-//! and zero heap allocations.
-//!
-//! RecursiveCheckpointAdjoint differentiates explicit solvers only, so the
-//! stiff problem is checked against central finite differences at a constant
-//! step size (and against DirectAdjoint's own reverse gradient) instead.
+//! full sensitivities against single tangents, implicit stages (Kvaerno5 and
+//! ImplicitEuler, the latter also against its closed-form discrete
+//! derivative), and zero heap allocations.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -16,11 +13,19 @@ use odegrad::adjoint::{
     jvp, Direct, DirectAdjoint, Gradient, RecursiveCheckpointAdjoint, SolverVjp, Tangent,
 };
 use odegrad::controller::StepSizeController;
+use odegrad::integrate::{Advance, Integrator};
 use odegrad::nalgebra::SVector;
 use odegrad::solver::implicit::NewtonConfig;
 use odegrad::{
-    ode_system, ConstantStepSize, Dopri5, Kvaerno5, OdeSystem, OdeTerm, PidController, Tsit5,
+    ode_system, ConstantStepSize, Dopri5, ImplicitEuler, Kvaerno5, OdeSystem, OdeTerm,
+    PidController, StepTo, Tsit5,
 };
+
+/// `y' = −p·y`: ImplicitEuler's steps have a closed form.
+#[ode_system]
+fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    [-p[0] * y[0]]
+}
 
 #[ode_system]
 fn lotka_volterra(_t: f64, y: &[f64; 2], p: &[f64; 4]) -> [f64; 2] {
@@ -606,6 +611,218 @@ fn kvaerno5_tangent_is_dual_to_recursive_checkpointing() {
     check_duality::<_, _, _, 2, 1>(&case, 1e-10);
 }
 
+// --- ImplicitEuler ------------------------------------------------------------
+
+/// ImplicitEuler on `y' = −p·y` at a constant step `h`:
+/// `y_n = y0 / (1 + p h)ⁿ`, so the derivatives of the discrete solution are
+/// known exactly. Moving `t0` shifts the grid and shortens the last step,
+/// moving `t1` lengthens it; an output inside a step interpolates linearly.
+#[test]
+fn implicit_euler_tangent_is_the_exact_discrete_derivative() {
+    let (p, h, y0): (f64, f64, f64) = (2.0, 0.25, 3.0);
+    let q = 1.0 + p * h;
+    // The solution and its derivatives at grid point n (n ≤ 4; t_4 = t1).
+    let y = |n: i32| y0 / q.powi(n);
+    let dy_dy0 = |n: i32| 1.0 / q.powi(n);
+    let dy_dp = |n: i32| -f64::from(n) * h * y0 / q.powi(n + 1);
+    // Only the last step's size moves: ∂h_4/∂t1 = 1 = −∂h_4/∂t0, and
+    // ∂y_4/∂h_4 = −p y_3 / (1 + p h)².
+    let dy4_dh4 = -p * y(3) / (q * q);
+    // t = 0.6 is 40% of the way through the third step [0.5, 0.75]; a shift
+    // of the grid by ṫ0 moves s by −ṫ0/h.
+    let s = 0.4;
+    let inside = |f: &dyn Fn(i32) -> f64| f(2) + s * (f(3) - f(2));
+    let inside_dt0 = -(y(3) - y(2)) / h;
+
+    let newton = NewtonConfig::new(1e-13, 1e-13).unwrap();
+    let solver = ImplicitEuler::with_newton(newton).unwrap();
+    let term = OdeTerm::new(&Decay, SVector::from([p]));
+    let ts = [0.6];
+    let mut ys = [SVector::zeros(); 1];
+    let d = DirectAdjoint::forward(
+        &term,
+        &solver,
+        &ConstantStepSize,
+        0.0,
+        1.0,
+        Some(h),
+        SVector::from([y0]),
+        &ts,
+        &mut ys,
+        100,
+    )
+    .unwrap();
+    assert!(rel(d.y1()[0], y(4)) < 1e-13, "{} vs {}", d.y1()[0], y(4));
+    assert!(rel(ys[0][0], inside(&y)) < 1e-13);
+
+    // Columns: y0, p, t0, t1; expected at t1 and at t = 0.6.
+    let expected = [
+        (dy_dy0(4), inside(&dy_dy0)),
+        (dy_dp(4), inside(&dy_dp)),
+        (-dy4_dh4, inside_dt0),
+        (dy4_dh4, 0.0),
+    ];
+    let mut sens = [Default::default(); 1];
+    let s1 = d.sensitivities::<1>(&mut sens).unwrap();
+    let column = |m: &odegrad::adjoint::Sensitivity<f64, 1, 1>, col: usize| match col {
+        0 => m.0[0],
+        1 => m.1[0],
+        c => m.2[c - 2],
+    };
+    for (col, &(at_t1, at_ts)) in expected.iter().enumerate() {
+        let mut seed = Tangent {
+            y0: SVector::zeros(),
+            params: SVector::zeros(),
+            t0: 0.0,
+            t1: 0.0,
+        };
+        match col {
+            0 => seed.y0[0] = 1.0,
+            1 => seed.params[0] = 1.0,
+            2 => seed.t0 = 1.0,
+            _ => seed.t1 = 1.0,
+        }
+        let mut ys_dot = [SVector::zeros(); 1];
+        let out = d.tangent(&seed, &mut ys_dot).unwrap();
+        for (what, got, want) in [
+            ("tangent at t1", out.y1_dot[0], at_t1),
+            ("tangent at ts", ys_dot[0][0], at_ts),
+            ("sensitivity at t1", column(&s1, col), at_t1),
+            ("sensitivity at ts", column(&sens[0], col), at_ts),
+        ] {
+            assert!(
+                (got - want).abs() < 1e-12 * (1.0 + want.abs()),
+                "column {col}, {what}: {got} vs {want}"
+            );
+        }
+    }
+}
+
+/// The accepted step ends `[t0, …, t1]` of a solve.
+fn accepted_grid<'a, Sys, const N: usize, const P: usize>(
+    term: &OdeTerm<'a, Sys, f64, N, P>,
+    solver: &ImplicitEuler<f64>,
+    controller: &PidController<f64>,
+    (t0, t1, dt0): (f64, f64, f64),
+    y0: SVector<f64, N>,
+) -> Vec<f64>
+where
+    Sys: OdeSystem<f64, N, P>,
+{
+    let mut it = Integrator::new(term, solver, controller, t0, t1, Some(dt0), y0, 100_000).unwrap();
+    let mut grid = vec![t0];
+    loop {
+        match it.advance().unwrap() {
+            Advance::Accepted(step) => grid.push(step.t1),
+            Advance::Rejected { .. } => {}
+            Advance::Finished => return grid,
+        }
+    }
+}
+
+/// ImplicitEuler with a PID controller on forced Lotka–Volterra (∂f/∂t ≠ 0),
+/// outputs inside steps: the tangent against central differences of the
+/// whole solve. Step sizes are not differentiated (as in Diffrax), so the
+/// differences are taken on the PID solve's accepted grid, held fixed — the
+/// interior ends shifted with `t0` and the last with `t1`, as the tangent
+/// moves them. Newton converges far below the step error so that the solve
+/// is smooth in its inputs.
+#[test]
+fn implicit_euler_tangent_matches_central_differences_on_an_adaptive_grid() {
+    let mut newton = NewtonConfig::new(1e-13, 1e-13).unwrap();
+    newton.kappa = 1e-3;
+    let solver = ImplicitEuler::with_newton(newton).unwrap();
+    let pid = PidController::new(1e-5, 1e-5).unwrap();
+    let params = SVector::from([1.5, 1.0, 3.0, 1.0, 0.3]);
+    let y0 = SVector::from([1.0, 1.0]);
+    let (t0, t1) = (0.0, 2.0);
+    let ts = [0.3217, 0.777, 1.2345, 1.9];
+    let term = OdeTerm::new(&ForcedLv, params);
+    let grid = accepted_grid(&term, &solver, &pid, (t0, t1, 0.01), y0);
+    assert!(grid.len() > 20, "{} steps", grid.len() - 1);
+    // Every output strictly inside a step, so the linear extension is used.
+    assert!(ts.iter().all(|t| !grid.contains(t)));
+
+    // Outputs at ts and t1 from a solve on `grid` with perturbed inputs.
+    let solve = |y0, p, grid: &[f64]| {
+        let term = OdeTerm::new(&ForcedLv, p);
+        let mut ys = vec![SVector::zeros(); ts.len()];
+        let steps = StepTo::new(grid);
+        let (g0, g1) = (grid[0], grid[grid.len() - 1]);
+        let d = DirectAdjoint::forward(
+            &term, &solver, &steps, g0, g1, None, y0, &ts, &mut ys, 100_000,
+        )
+        .unwrap();
+        (ys, *d.y1())
+    };
+    let shifted = |dt0: f64, dt1: f64| -> Vec<f64> {
+        let last = grid.len() - 1;
+        grid.iter()
+            .enumerate()
+            .map(|(k, &t)| if k == last { t + dt1 } else { t + dt0 })
+            .collect()
+    };
+    for (k, time) in [(31u64, false), (37, true)] {
+        let v = seed::<2, 5>(k, time);
+        let mut ys = vec![SVector::zeros(); ts.len()];
+        let mut ys_dot = vec![SVector::zeros(); ts.len()];
+        let out = jvp(
+            &Direct,
+            &term,
+            &solver,
+            &pid,
+            t0,
+            t1,
+            Some(0.01),
+            y0,
+            &v,
+            &ts,
+            &mut ys,
+            &mut ys_dot,
+            100_000,
+        )
+        .unwrap();
+        let eps = 1e-6;
+        let (yp, y1p) = solve(
+            y0 + v.y0 * eps,
+            params + v.params * eps,
+            &shifted(v.t0 * eps, v.t1 * eps),
+        );
+        let (ym, y1m) = solve(
+            y0 - v.y0 * eps,
+            params - v.params * eps,
+            &shifted(-v.t0 * eps, -v.t1 * eps),
+        );
+        let ys_fd: Vec<_> = yp
+            .iter()
+            .zip(&ym)
+            .map(|(a, b)| (a - b) / (2.0 * eps))
+            .collect();
+        let y1_fd = (y1p - y1m) / (2.0 * eps);
+        assert_close(&ys_dot, &ys_fd, 1e-7, "ImplicitEuler tangent at ts");
+        assert_close(&[out.y1_dot], &[y1_fd], 1e-7, "ImplicitEuler tangent at t1");
+    }
+}
+
+/// ImplicitEuler on stiff Van der Pol with a PID controller: the tangent is
+/// dual to RecursiveCheckpointAdjoint's gradient (its ESDIRK step adjoint),
+/// and DirectAdjoint's gradient equals it.
+#[test]
+fn implicit_euler_tangent_is_dual_to_recursive_checkpointing() {
+    let case = Case {
+        system: &VanDerPol,
+        params: SVector::from([100.0]),
+        y0: SVector::from([2.0, 0.0]),
+        t0: 0.0,
+        t1: 0.5,
+        dt0: 1e-4,
+        ts: &[0.1234, 0.3],
+        solver: ImplicitEuler::new(1e-5, 1e-5).unwrap(),
+        controller: PidController::new(1e-5, 1e-5).unwrap(),
+    };
+    check_duality::<_, _, _, 2, 1>(&case, 1e-10);
+}
+
 // --- zero heap allocations -------------------------------------------------
 
 struct Counting;
@@ -664,6 +881,7 @@ fn forward_mode_allocates_nothing() {
     let pid = PidController::new(1e-8, 1e-8).unwrap();
     let stiff = OdeTerm::new(&VanDerPol, SVector::from([100.0]));
     let kvaerno = Kvaerno5::new(1e-6, 1e-6).unwrap();
+    let implicit_euler = ImplicitEuler::new(1e-6, 1e-6).unwrap();
     let (result, n) = allocations_in(|| {
         let mut ys = [SVector::zeros(); 21];
         let mut ys_dot = [SVector::zeros(); 21];
@@ -702,7 +920,35 @@ fn forward_mode_allocates_nothing() {
             10_000,
         )?;
         let g2 = d2.backward::<1>(&[], &SVector::from([1.0, 0.0]))?;
-        Ok::<_, odegrad::Error>((t.y1_dot, s.1, g.params, g2.params))
+        // ImplicitEuler, with outputs inside steps (its linear extension).
+        let ie_ts = [0.1234, 0.3];
+        let mut ie_ys = [SVector::zeros(); 2];
+        let mut ie_ys_dot = [SVector::zeros(); 2];
+        let mut ie_sens = [Default::default(); 2];
+        let d3 = DirectAdjoint::forward(
+            &stiff,
+            &implicit_euler,
+            &pid,
+            0.0,
+            0.5,
+            Some(1e-4),
+            SVector::from([2.0, 0.0]),
+            &ie_ts,
+            &mut ie_ys,
+            10_000,
+        )?;
+        let ie_seed = Tangent {
+            y0: SVector::from([1.0, 0.0]),
+            params: SVector::from([1.0]),
+            t0: 0.5,
+            t1: 1.0,
+        };
+        let t3 = d3.tangent(&ie_seed, &mut ie_ys_dot)?;
+        let s3 = d3.sensitivities::<1>(&mut ie_sens)?;
+        let g3 = d3.backward::<1>(&ie_ys, &SVector::from([1.0, 0.0]))?;
+        Ok::<_, odegrad::Error>((
+            t.y1_dot, s.1, g.params, g2.params, t3.y1_dot, s3.1, g3.params,
+        ))
     });
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(n, 0, "forward mode allocated {n} times");

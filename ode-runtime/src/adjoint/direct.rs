@@ -34,8 +34,8 @@
 //! even. So: one loss and many parameters — [`super::RecursiveCheckpointAdjoint`];
 //! few parameters, several outputs, or tangents — this one.
 //!
-//! Solvers: the explicit Runge–Kutta methods and Kvaerno3/4/5 (see
-//! [`super::tangent_step`]); ESDIRK steps are replayed once for their stages,
+//! Solvers: the explicit Runge–Kutta methods, ImplicitEuler and Kvaerno3/4/5
+//! (see [`super::tangent_step`]); implicit steps are replayed once for their stages,
 //! so their forward pass costs two primal solves. Rodas5P is refused at
 //! compile time.
 //!

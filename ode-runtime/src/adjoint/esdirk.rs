@@ -76,9 +76,11 @@ fn real<T: Scalar>(x: f64) -> T {
     T::cast(x)
 }
 
-/// The continuous extension of the step, as the forward solve evaluates it.
+/// The continuous extension of the step, as the forward solve evaluates it;
+/// the reverse ([`esdirk_step_vjp`]) and the tangent
+/// ([`super::tangent_step`]) of an output inside a step follow it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Extension {
+pub(crate) enum Extension {
     /// Cubic Hermite through `y0, f0, y1, f1` (Kvaerno).
     Hermite,
     /// `y0 + θ (y1 − y0)` (ImplicitEuler).

@@ -114,7 +114,9 @@ pub struct JvpOutput<Y> {
     pub stats: Stats,
 }
 
-/// Chooses [`super::DirectAdjoint`]: forward and reverse mode.
+/// Chooses [`super::DirectAdjoint`]: forward and reverse mode, through any
+/// solver with a [`TangentStep`] — the explicit Runge–Kutta methods,
+/// ImplicitEuler and Kvaerno3/4/5. Rodas5P is refused at compile time.
 ///
 /// # Examples
 ///

@@ -20,8 +20,11 @@
 //! ```
 //!
 //! with the exact Jacobian at the converged stage (not the solver's reused
-//! one) and a fresh LU per stage. Outputs inside a step are differentiated
-//! through the step's continuous extension, `t0` and `h` moving `θ`.
+//! one) and a fresh LU per stage. ImplicitEuler is the two-stage case
+//! (`k₀ = f(t0, y0)`, then `k₁ = f(t1, y0 + h k₁)`, γ = 1). Outputs inside a
+//! step are differentiated through the step's continuous extension — the
+//! explicit methods' dense weights, Kvaerno's cubic Hermite, ImplicitEuler's
+//! linear interpolation — with `t0` and `h` moving `θ`.
 //!
 //! Step sizes are the forward solve's and are not differentiated (as in
 //! Diffrax and in the reverse adjoints here); the step's ends move with `t0`
@@ -69,6 +72,7 @@
 //! # Ok::<(), odegrad::Error>(())
 //! ```
 
+use super::esdirk::Extension;
 use super::explicit_rk::dense_weight_derivatives;
 use super::tangent_field::TangentField;
 use crate::integrate::AcceptedStepOf;
@@ -162,7 +166,8 @@ pub struct StepTangent<V> {
 
 /// A solver whose accepted steps forward mode can differentiate.
 ///
-/// Implemented by the explicit Runge–Kutta methods and Kvaerno3/4/5.
+/// Implemented by the explicit Runge–Kutta methods, ImplicitEuler and
+/// Kvaerno3/4/5.
 ///
 /// # Examples
 ///
@@ -202,7 +207,7 @@ pub struct StepTangent<V> {
 #[diagnostic::on_unimplemented(
     message = "forward mode cannot differentiate the steps of `{Self}`",
     label = "no tangent step for this solver",
-    note = "DirectAdjoint differentiates the explicit Runge–Kutta methods and Kvaerno3/4/5; Rosenbrock stages need a derivative of J·v the generated code does not provide"
+    note = "DirectAdjoint differentiates the explicit Runge–Kutta methods, ImplicitEuler and Kvaerno3/4/5; Rosenbrock stages need a derivative of J·v the generated code does not provide"
 )]
 pub trait TangentStep<T: Scalar, const N: usize, Tm: Term<T, SVector<T, N>>>:
     Solver<T, SVector<T, N>, Tm> + Sized
@@ -414,10 +419,12 @@ explicit_tangent_step! {
     Dopri8, 14, 6;
 }
 
-/// The tangent of one ESDIRK step with converged stage derivatives `k`.
+/// The tangent of one ESDIRK step with converged stage derivatives `k`, its
+/// outputs inside the step through the solver's continuous `extension`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn esdirk_step_tangent<T, const N: usize, F, E, const S: usize>(
     tab: &EsdirkTableau<S>,
+    extension: Extension,
     field: &F,
     t0: T,
     t1: T,
@@ -442,12 +449,18 @@ where
     let h_dot = grid.stop.sub(&grid.start);
     let mut evals = 0;
     let mut kd = [F::Tangent::zero(); S];
+    // The first stage's tangent is needed only if a later stage or the
+    // Hermite extension reads it: ImplicitEuler's linear extension and
+    // implicit stage (a₁₀ = 0) do not, which saves a product per step.
+    let first_stage_read =
+        extension == Extension::Hermite || tab.a.iter().skip(1).any(|row| row[0] != 0.0);
     kd[0] = match k0 {
         Some(k) => *k,
-        None => {
+        None if first_stage_read => {
             evals += 1;
             field.push_forward(t0, y0, v0, &grid.start)
         }
+        None => F::Tangent::zero(),
     };
     let mut v1 = *v0;
     for i in 1..S {
@@ -472,33 +485,27 @@ where
         // Stiffly accurate: y1 is the last stage.
         v1 = vin.axpy(hg, &kd[i]);
     }
-    let (f0, f1) = (k[0], k[S - 1]);
-    let two = real::<T>(2.0);
-    let three = real::<T>(3.0);
-    let six = real::<T>(6.0);
+    let ends = StepEnds {
+        t0,
+        h,
+        y0,
+        y1,
+        f0: &k[0],
+        f1: &k[S - 1],
+    };
+    let tangents = StepEnds {
+        t0: grid.start,
+        h: h_dot,
+        y0: v0,
+        y1: &v1,
+        f0: &kd[0],
+        f1: &kd[S - 1],
+    };
     for (m, &t) in outputs.iter().enumerate() {
-        // Cubic Hermite y = h00 y0 + h h10 f0 + h01 y1 + h h11 f1, s = (t − t0)/h.
-        let s = (t - t0) / h;
-        let s2 = s * s;
-        let s3 = s2 * s;
-        let h00 = two * s3 - three * s2 + T::one();
-        let h10 = s3 - two * s2 + s;
-        let h01 = -two * s3 + three * s2;
-        let h11 = s3 - s2;
-        let d00 = six * s2 - six * s;
-        let d10 = three * s2 - four::<T>() * s + T::one();
-        let d11 = three * s2 - two * s;
-        // dy/ds / h, and h ṡ = −(ṫ0 + s ḣ).
-        let dyds = (y0 * d00 + f0 * (d10 * h) - y1 * d00 + f1 * (d11 * h)) / h;
-        let h_s_dot = grid.start.axpy(s, &h_dot).scale(-T::one());
-        let v = v0
-            .scale(h00)
-            .axpy(h01, &v1)
-            .axpy(h * h10, &kd[0])
-            .axpy(h * h11, &kd[S - 1])
-            .add(&F::outer(&f0, &h_dot.scale(h10)))
-            .add(&F::outer(&f1, &h_dot.scale(h11)))
-            .add(&F::outer(&dyds, &h_s_dot));
+        let v = match extension {
+            Extension::Hermite => hermite_output_tangent::<T, N, F>(&ends, &tangents, t),
+            Extension::Linear => linear_output_tangent::<T, N, F>(&ends, &tangents, t),
+        };
         emit(m, &v);
     }
     Ok(StepTangent {
@@ -508,13 +515,80 @@ where
     })
 }
 
-#[inline(always)]
-fn four<T: Scalar>() -> T {
-    real::<T>(4.0)
+/// The data an implicit step's continuous extension interpolates — its start
+/// time and size, end states and end derivatives — or their tangents.
+struct StepEnds<'a, Tt, V> {
+    t0: Tt,
+    h: Tt,
+    y0: &'a V,
+    y1: &'a V,
+    f0: &'a V,
+    f1: &'a V,
+}
+
+/// The tangent at `t` of the cubic Hermite extension (Kvaerno)
+/// `y = h00 y0 + h h10 f0 + h01 y1 + h h11 f1`, `s = (t − t0)/h`, with `t`
+/// fixed while the step's ends move: `h ṡ = −(ṫ0 + s ḣ)`.
+fn hermite_output_tangent<T, const N: usize, F>(
+    ends: &StepEnds<'_, T, SVector<T, N>>,
+    dot: &StepEnds<'_, F::Time, F::Tangent>,
+    t: T,
+) -> F::Tangent
+where
+    T: Scalar,
+    F: TangentField<T, N>,
+{
+    let (h, y0, y1, f0, f1) = (ends.h, ends.y0, ends.y1, ends.f0, ends.f1);
+    let two = real::<T>(2.0);
+    let three = real::<T>(3.0);
+    let six = real::<T>(6.0);
+    let s = (t - ends.t0) / h;
+    let s2 = s * s;
+    let s3 = s2 * s;
+    let h00 = two * s3 - three * s2 + T::one();
+    let h10 = s3 - two * s2 + s;
+    let h01 = -two * s3 + three * s2;
+    let h11 = s3 - s2;
+    let d00 = six * s2 - six * s;
+    let d10 = three * s2 - real::<T>(4.0) * s + T::one();
+    let d11 = three * s2 - two * s;
+    // dy/ds / h.
+    let dyds = (y0 * d00 + f0 * (d10 * h) - y1 * d00 + f1 * (d11 * h)) / h;
+    let h_s_dot = dot.t0.axpy(s, &dot.h).scale(-T::one());
+    dot.y0
+        .scale(h00)
+        .axpy(h01, dot.y1)
+        .axpy(h * h10, dot.f0)
+        .axpy(h * h11, dot.f1)
+        .add(&F::outer(f0, &dot.h.scale(h10)))
+        .add(&F::outer(f1, &dot.h.scale(h11)))
+        .add(&F::outer(&dyds, &h_s_dot))
+}
+
+/// The tangent at `t` of the linear extension (ImplicitEuler)
+/// `y = y0 + s (y1 − y0)`, `s = (t − t0)/h`: `ẏ = (1 − s) ẏ0 + s ẏ1 +
+/// (y1 − y0) ṡ` with `h ṡ = −(ṫ0 + s ḣ)`.
+fn linear_output_tangent<T, const N: usize, F>(
+    ends: &StepEnds<'_, T, SVector<T, N>>,
+    dot: &StepEnds<'_, F::Time, F::Tangent>,
+    t: T,
+) -> F::Tangent
+where
+    T: Scalar,
+    F: TangentField<T, N>,
+{
+    let s = (t - ends.t0) / ends.h;
+    let slope = (ends.y1 - ends.y0) / ends.h;
+    let h_s_dot = dot.t0.axpy(s, &dot.h).scale(-T::one());
+    dot.y0
+        .scale(T::one() - s)
+        .axpy(s, dot.y1)
+        .add(&F::outer(&slope, &h_s_dot))
 }
 
 macro_rules! esdirk_tangent_step {
-    ($($name:ident, $tab:ident, $s:literal;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident, $tab:ident, $extension:expr_2021;)*) => {$(
+        $(#[$doc])*
         impl<T, const N: usize, Tm> TangentStep<T, N, Tm> for crate::solver::implicit::$name<T>
         where
             T: Scalar,
@@ -534,7 +608,7 @@ macro_rules! esdirk_tangent_step {
                 F: TangentField<T, N, Term = Tm>,
                 E: FnMut(usize, &F::Tangent),
             {
-                // The accepted step keeps only the Hermite data: replay it
+                // The accepted step keeps only the interpolation data: replay it
                 // (deterministically, from the state it started from) for the
                 // converged stages.
                 let (out, k) = self.step_with_stages(
@@ -548,6 +622,7 @@ macro_rules! esdirk_tangent_step {
                 let k0 = if step.solver_state.f0.is_some() { k0 } else { None };
                 esdirk_step_tangent(
                     &crate::solver::implicit::$tab,
+                    $extension,
                     field, step.t0, step.t1, &step.y0, &step.y1, &k, grid, v0, k0, outputs, emit,
                 )
             }
@@ -556,7 +631,41 @@ macro_rules! esdirk_tangent_step {
 }
 
 esdirk_tangent_step! {
-    Kvaerno3, KVAERNO3, 4;
-    Kvaerno4, KVAERNO4, 5;
-    Kvaerno5, KVAERNO5, 7;
+    /// ImplicitEuler's step is the ESDIRK pair of stages `k₀ = f(t0, y0)`,
+    /// `k₁ = f(t1, y0 + h k₁)`; its outputs inside a step follow its linear
+    /// interpolation `y0 + s (y1 − y0)`, `s = (t − t0)/h`, `s` moving with the
+    /// step's ends.
+    ///
+    /// # Examples
+    ///
+    /// For `y' = −p·y` at a constant step `h`, `y_n = y0 / (1 + p h)ⁿ`, so
+    /// `∂y_n/∂p = −n h y0 / (1 + p h)ⁿ⁺¹` exactly, and an output inside a step
+    /// interpolates the two ends' tangents:
+    ///
+    /// ```
+    /// use odegrad::adjoint::{jvp, Direct, Tangent};
+    /// use odegrad::{nalgebra::SVector, ode_system, ConstantStepSize, ImplicitEuler, OdeTerm};
+    ///
+    /// #[ode_system]
+    /// fn decay(_t: f64, y: &[f64; 1], p: &[f64; 1]) -> [f64; 1] {
+    ///     [-p[0] * y[0]]
+    /// }
+    /// let (p, h, y0) = (2.0, 0.25, 3.0);
+    /// let term = OdeTerm::new(&Decay, SVector::from([p]));
+    /// let solver = ImplicitEuler::new(1e-12, 1e-12)?;
+    /// let seed = Tangent { y0: SVector::zeros(), params: SVector::from([1.0]), t0: 0.0, t1: 0.0 };
+    /// let (mut ys, mut ys_dot) = ([SVector::zeros()], [SVector::zeros()]);
+    /// let out = jvp(&Direct, &term, &solver, &ConstantStepSize, 0.0, 1.0, Some(h),
+    ///     SVector::from([y0]), &seed, &[0.6], &mut ys, &mut ys_dot, 100)?;
+    /// let dy = |n: i32| -f64::from(n) * h * y0 / (1.0 + p * h).powi(n + 1);
+    /// assert!((out.y1_dot[0] - dy(4)).abs() < 1e-12, "{} vs {}", out.y1_dot[0], dy(4));
+    /// // t = 0.6 lies 40% of the way through the third step.
+    /// let inside = dy(2) + 0.4 * (dy(3) - dy(2));
+    /// assert!((ys_dot[0][0] - inside).abs() < 1e-12, "{} vs {inside}", ys_dot[0][0]);
+    /// # Ok::<(), odegrad::Error>(())
+    /// ```
+    ImplicitEuler, IMPLICIT_EULER, Extension::Linear;
+    Kvaerno3, KVAERNO3, Extension::Hermite;
+    Kvaerno4, KVAERNO4, Extension::Hermite;
+    Kvaerno5, KVAERNO5, Extension::Hermite;
 }
