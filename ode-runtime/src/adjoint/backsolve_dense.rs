@@ -562,7 +562,7 @@ where
     /// The gradient of a loss `L(y(ts), y(t1))` given `ys_bar[m] =
     /// ∂L/∂y(ts[m])` and `y1_bar = ∂L/∂y(t1)`, with the backward pass
     /// configured by `config`. Time gradients as in
-    /// [`super::BacksolveAdjoint::backward_with`].
+    /// [`super::BacksolveAdjoint::backward_with`], outputs at `t0` included.
     ///
     /// # Errors
     ///

@@ -11,7 +11,9 @@
 //! one step. As in the reverse adjoints, the step-size controller's decisions
 //! are not differentiated: the tangent is exact for the discrete solution at
 //! the forward solve's step sequence, and the step ends move with `t0` (a
-//! shift of the grid) or, for the end at `t1`, with `t1`.
+//! shift of the grid) or, for the end at `t1`, with `t1`. An output at
+//! exactly `t0` is `y0`, and with its save time fixed it moves with `t0` by
+//! `−f(t0, y0)`, as the solution at any fixed time does.
 //!
 //! What is carried decides the cost. One direction `(ẏ0, ṗ, ṫ0, ṫ1)`
 //! ([`DirectAdjoint::tangent`]) costs one Jacobian–vector product per stage.
