@@ -433,3 +433,51 @@ fn direct_tangent_of_an_output_at_t0_is_minus_f_times_t0_dot() {
         -w.dot(&f0)
     );
 }
+
+/// Backwards in time, `[t0, t1] = [1, 0]` with `ts = [1, 0]`: the output at
+/// `t0` is `y0·e^{−p(1 − t0)}` and the other `y0·e^{p·t0}`, so `∂L/∂t0 =
+/// p·y0·(1 + e^{p})` at `t0 = 1` (one-sided, `t0 ≥ 1`).
+#[test]
+fn outputs_at_t0_of_a_solve_backwards_in_time() {
+    let term = OdeTerm::new(&Decay, V1::from([P]));
+    let pid = tight();
+    let ts = [1.0, 0.0];
+    let ys_bar = [V1::from([1.0]); 2];
+    let exact = P * Y0 * (1.0 + P.exp());
+    let mut ys = [V1::zeros(); 2];
+    let mut slots = [Slot::EMPTY; 8];
+    let g = RecursiveCheckpointAdjoint::forward(
+        &term,
+        &Tsit5,
+        &pid,
+        1.0,
+        0.0,
+        None,
+        V1::from([Y0]),
+        &ts,
+        &mut ys,
+        1000,
+        &mut slots,
+    )
+    .unwrap()
+    .backward(&ys_bar, &V1::zeros())
+    .unwrap();
+    assert!((g.t0 - exact).abs() < 1e-8 * exact, "{} vs {exact}", g.t0);
+    let g = BacksolveAdjoint::forward(
+        &term,
+        &Tsit5,
+        &pid,
+        1.0,
+        0.0,
+        None,
+        V1::from([Y0]),
+        &ts,
+        &mut ys,
+        1000,
+        &mut [],
+    )
+    .unwrap()
+    .backward(&ys_bar, &V1::zeros())
+    .unwrap();
+    assert!((g.t0 - exact).abs() < 1e-8 * exact, "{} vs {exact}", g.t0);
+}
