@@ -1,8 +1,11 @@
 //! Solves and gradients over an empty interval, `t0 == t1`, as Diffrax
 //! allows them: the solution is `y0` at every save time, no step is taken,
 //! and the gradients are the closed form `∂y(t1)/∂y0 = I`, `∂y(t1)/∂p = 0`,
-//! `∂y(t1)/∂t1 = f(t1, y0) = −∂y(t1)/∂t0` — checked for every adjoint, and
-//! against central differences of solves over `[t0, t0 ± ε]`.
+//! `∂y(t1)/∂t1 = f(t1, y0) = −∂y(t1)/∂t0`, and for an output at the fixed
+//! save time `ts = t0 = t1`, `∂y(ts)/∂t0 = −f(t0, y0)` (it moves with `t0`
+//! as at any `ts`) and `∂y(ts)/∂t1 = 0` (it does not move with `t1`) —
+//! checked for every adjoint, and against central differences of solves
+//! over `[t0, t0 ± ε]`.
 
 use std::cell::Cell;
 
@@ -67,10 +70,17 @@ fn ys_bar() -> [V2; 2] {
     [V2::new(1.0, 2.0), V2::new(0.5, -0.25)]
 }
 
-/// `(∂L/∂y0, ∂L/∂t1)` of the empty solve; `∂L/∂p = 0`, `∂L/∂t0 = −∂L/∂t1`.
+/// `(∂L/∂y0, ∂L/∂t1)` of the empty solve; `∂L/∂p = 0`, and `∂L/∂t0` is
+/// [`closed_form_t0`].
 fn closed_form() -> (V2, f64) {
     let [a, b] = ys_bar();
     (y1_bar() + a + b, y1_bar().dot(&field(T0, &y0())))
+}
+
+/// `∂L/∂t0` of the empty solve: `y(t1)` and both outputs move with `t0` by
+/// `−f(t0, y0)`, so it is `−∂L/∂y0 · f`, not `−∂L/∂t1`.
+fn closed_form_t0() -> f64 {
+    -closed_form().0.dot(&field(T0, &y0()))
 }
 
 fn pid() -> PidController<'static, f64> {
@@ -441,10 +451,10 @@ fn check_gradient(name: &str, y0_bar: V2, params: V3, t0: f64, t1: f64) {
         (t1 - t1_exact).abs() < 1e-14,
         "{name}: dL/dt1 {t1} vs {t1_exact}"
     );
+    let t0_exact = closed_form_t0();
     assert!(
-        (t0 + t1_exact).abs() < 1e-14,
-        "{name}: dL/dt0 {t0} vs {}",
-        -t1_exact
+        (t0 - t0_exact).abs() < 1e-14 * t0_exact.abs(),
+        "{name}: dL/dt0 {t0} vs {t0_exact}"
     );
 }
 
@@ -580,10 +590,12 @@ fn direct_adjoint_sensitivities_tangents_and_gradients_are_the_closed_form() {
     assert_eq!(d_y0, SMatrix::<f64, 2, 2>::identity());
     assert_eq!(d_p, SMatrix::<f64, 2, 3>::zeros());
     assert!((d_t.column(0) + f).amax() < 1e-15 && (d_t.column(1) - f).amax() < 1e-15);
-    // Outputs at t0 are y0: identity in y0, nothing else.
+    // Outputs at t0 are y0: identity in y0, none in p, −f in t0 and none
+    // in t1 (their save times stay fixed).
     for (s_y0, s_p, s_t) in ys_sens {
         assert_eq!(s_y0, SMatrix::<f64, 2, 2>::identity());
-        assert_eq!(s_p.amax() + s_t.amax(), 0.0);
+        assert_eq!(s_p.amax(), 0.0);
+        assert!((s_t.column(0) + f).amax() < 1e-15 && s_t.column(1).amax() == 0.0);
     }
 
     let seed = Tangent {
@@ -596,7 +608,12 @@ fn direct_adjoint_sensitivities_tangents_and_gradients_are_the_closed_form() {
     let mut ys_dot = [V2::zeros(); 2];
     let out = direct.tangent(&seed, &mut ys_dot).unwrap();
     assert!((out.y1_dot - expected).amax() < 1e-14, "{:?}", out.y1_dot);
-    assert_eq!(ys_dot, [seed.y0; 2]);
+    for y_dot in ys_dot {
+        assert!(
+            (y_dot - (seed.y0 - f * seed.t0)).amax() < 1e-14,
+            "{y_dot:?}"
+        );
+    }
     let out = jvp(
         &Direct,
         &term,

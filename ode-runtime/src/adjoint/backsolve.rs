@@ -630,7 +630,10 @@ where
     ///
     /// After a solve over an empty interval (`t0 == t1`) there is nothing to
     /// integrate backwards: `∂L/∂y0 = y1_bar + Σ_m ys_bar[m]`, `∂L/∂p = 0`
-    /// and `∂L/∂t1 = −∂L/∂t0 = y1_bar · f(t1, y0)`, exactly.
+    /// `∂L/∂t1 = y1_bar · f(t1, y0)` and `∂L/∂t0 = −(y1_bar + Σ_m ys_bar[m]) ·
+    /// f(t0, y0)`, exactly: every output is at `t0`, and `y(t1)` and the
+    /// outputs move with `t0` by `−f(t0, y0)`, while only `y(t1)` moves with
+    /// `t1` (the save times stay fixed).
     ///
     /// # Errors
     ///
@@ -686,8 +689,10 @@ where
     ///
     /// The time gradients are those of the ODE's solution: `∂L/∂t1 =
     /// y1_barᵀ f(t1, y(t1))` and `∂L/∂t0 = −a(t0)ᵀ f(t0, y0)`, with `a(t0)`
-    /// before the cotangents of outputs at `t0` itself (which are `y0` and do
-    /// not move with `t0`). The save times `ts` stay fixed.
+    /// including the cotangents of outputs at `t0` itself: with the save
+    /// times `ts` fixed, such an output is `y(ts_m; t0, y0)` at `ts_m = t0`,
+    /// which moves with `t0` by `−f(t0, y0)` (the one-sided derivative, as
+    /// `t0` moves below it).
     ///
     /// # Errors
     ///
@@ -869,13 +874,15 @@ where
         }
         // The backward y ends near y0; the gradient is taken at y0 itself.
         Self::reanchor(&mut state.0, &self.y0, max_mismatch, t0)?;
-        let f0 = self.term.vf(t0, &self.y0);
-        stats.backward.num_rhs_evals += 1;
-        let t0_bar = -state.1.dot(&f0);
-        // Outputs at t0 itself are y0.
+        // Outputs at t0 itself are y0 and, with `ts` fixed, `Φ(ts_m; t0, y0)`
+        // with `ts_m = t0`: they move with t0 by `−Φ_y f(t0, y0) = −f(t0, y0)`,
+        // so they join a(t0) before the time gradient is taken.
         for bar in ys_bar.iter().take(pending) {
             state.1 = state.1.add(bar);
         }
+        let f0 = self.term.vf(t0, &self.y0);
+        stats.backward.num_rhs_evals += 1;
+        let t0_bar = -state.1.dot(&f0);
         // Every backward evaluation but the two for the time gradients took
         // one VJP.
         stats.vjp_evals = stats.backward.num_rhs_evals - 2;

@@ -502,7 +502,10 @@ where
     ///
     /// After a solve over an empty interval (`t0 == t1`) there is nothing to
     /// integrate backwards: `∂L/∂y0 = y1_bar + Σ_m ys_bar[m]`, `∂L/∂p = 0`
-    /// and `∂L/∂t1 = −∂L/∂t0 = y1_bar · f(t1, y0)`, exactly.
+    /// `∂L/∂t1 = y1_bar · f(t1, y0)` and `∂L/∂t0 = −(y1_bar + Σ_m ys_bar[m]) ·
+    /// f(t0, y0)`, exactly: every output is at `t0`, and `y(t1)` and the
+    /// outputs move with `t0` by `−f(t0, y0)`, while only `y(t1)` moves with
+    /// `t1` (the save times stay fixed).
     ///
     /// # Errors
     ///
@@ -559,7 +562,7 @@ where
     /// The gradient of a loss `L(y(ts), y(t1))` given `ys_bar[m] =
     /// ∂L/∂y(ts[m])` and `y1_bar = ∂L/∂y(t1)`, with the backward pass
     /// configured by `config`. Time gradients as in
-    /// [`super::BacksolveAdjoint::backward_with`].
+    /// [`super::BacksolveAdjoint::backward_with`], outputs at `t0` included.
     ///
     /// # Errors
     ///
@@ -717,11 +720,13 @@ where
             a = seg.y;
             tc = next;
         }
-        let t0_bar = -a.dot(&self.term.vf(t0, &self.y0));
-        stats.backward.num_rhs_evals += 2;
+        // Outputs at t0 itself are y0 and move with t0 by −f(t0, y0) (the
+        // save times stay fixed), so they join a(t0) before the time gradient.
         for bar in ys_bar.iter().take(pending) {
             a += bar;
         }
+        let t0_bar = -a.dot(&self.term.vf(t0, &self.y0));
+        stats.backward.num_rhs_evals += 2;
         stats.vjp_evals += adjoint_term.vjp_evals.get();
         if !(a.is_finite() && a_p.is_finite() && t0_bar.finite() && t1_bar.finite()) {
             return Err(Error::AdjointDiverged { t: t0.to_f64() });

@@ -11,7 +11,9 @@
 //! one step. As in the reverse adjoints, the step-size controller's decisions
 //! are not differentiated: the tangent is exact for the discrete solution at
 //! the forward solve's step sequence, and the step ends move with `t0` (a
-//! shift of the grid) or, for the end at `t1`, with `t1`.
+//! shift of the grid) or, for the end at `t1`, with `t1`. An output at
+//! exactly `t0` is `y0`, and with its save time fixed it moves with `t0` by
+//! `−f(t0, y0)`, as the solution at any fixed time does.
 //!
 //! What is carried decides the cost. One direction `(ẏ0, ṗ, ṫ0, ṫ1)`
 //! ([`DirectAdjoint::tangent`]) costs one Jacobian–vector product per stage.
@@ -264,10 +266,17 @@ where
     /// linearised field taken. The building block of the other methods, for
     /// a [`TangentField`] of one's own.
     ///
+    /// The tangent of an output at exactly `t0` is `v0 − f(t0, y0) ⊗ t0_dot`
+    /// (one vector-field evaluation if there is such an output and `t0_dot`
+    /// is not zero): it is `y0`, and with its save time fixed it moves with
+    /// `t0` as the solution at a fixed time does.
+    ///
     /// On an empty interval (`t0 == t1`) no product is taken: the tangent at
     /// `t1` is `v0 + f(t1, y0) ⊗ (t1_dot − t0_dot)` (one vector-field
     /// evaluation, skipped if the time tangents are equal), so the
     /// sensitivities are `∂y/∂y0 = I`, `∂y/∂p = 0`, `∂y/∂t1 = −∂y/∂t0 = f`.
+    /// The outputs, all at `t0`, have `∂y/∂t0 = −f` and `∂y/∂t1 = 0`: the
+    /// save times stay fixed as `t1` moves.
     ///
     /// # Errors
     ///
@@ -328,12 +337,21 @@ where
         )?;
         let dir = direction(t0, t1);
         let mut m = 0;
-        // Outputs at t0 itself are y0.
+        // Outputs at t0 itself are y0: with their save times fixed they are
+        // Φ(ts_m; t0, y0) at ts_m = t0, which moves with t0 by −f(t0, y0).
+        let mut at_t0: Option<F::Tangent> = None;
         while let Some(&t) = ts.get(m) {
             if (t - t0) * dir > T::zero() {
                 break;
             }
-            emit(m, &v0);
+            let v = at_t0.get_or_insert_with(|| {
+                if t0_dot.max_abs() != T::zero() {
+                    v0.sub(&F::outer(&self.term.vf(t0, &self.y0), &t0_dot))
+                } else {
+                    v0
+                }
+            });
+            emit(m, v);
             m += 1;
         }
         let node_dot = |node: T| if node == t1 { t1_dot } else { t0_dot };

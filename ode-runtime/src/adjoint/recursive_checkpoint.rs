@@ -30,10 +30,11 @@
 //! placed exactly at `t1` moves with `t1`; the save times `ts` stay fixed.
 //! With a constant step size this is the exact derivative of the discrete
 //! solve; with an adaptive one it is the derivative at a frozen step sequence.
-//! Two edge cases are one-sided: an output at exactly `t0` is `y0` and adds
-//! nothing to `∂L/∂t0`, and an output at exactly a step end (`t1` included)
-//! is differentiated through the continuous extension at `θ = 1`, which is
-//! the derivative as that step grows past it.
+//! Two edge cases are one-sided: an output at exactly `t0` is `y0`, and
+//! with its save time fixed it moves with `t0` by `−f(t0, y0)` (the limit of
+//! an output just after `t0`, as `t0` moves below it); an output at exactly
+//! a step end (`t1` included) is differentiated through the continuous
+//! extension at `θ = 1`, which is the derivative as that step grows past it.
 //!
 //! The gradient of the computed solution is not always close to the gradient
 //! of the ODE's solution. On a stiff problem an explicit method settles at
@@ -716,10 +717,15 @@ where
     /// `ys_bar[m] = ∂L/∂y(ts[m])` and `y1_bar = ∂L/∂y(t1)`.
     ///
     /// After a solve over an empty interval (`t0 == t1`, so `y(t1) = y0`) it
-    /// is exact: `∂L/∂y0 = y1_bar + Σ_m ys_bar[m]`, `∂L/∂p = 0` and
-    /// `∂L/∂t1 = −∂L/∂t0 = y1_bar · f(t1, y0)` (one vector-field evaluation;
-    /// outputs at `t0` are `y0`, whose time derivative is not taken, as for a
-    /// non-empty interval).
+    /// is exact: `∂L/∂y0 = y1_bar + Σ_m ys_bar[m]`, `∂L/∂p = 0`,
+    /// `∂L/∂t1 = y1_bar · f(t1, y0)` and `∂L/∂t0 = −(y1_bar + Σ_m ys_bar[m]) ·
+    /// f(t0, y0)` (one vector-field evaluation): every output is at `t0` and
+    /// moves with it as for a non-empty interval, while the save times, fixed,
+    /// do not move with `t1`.
+    ///
+    /// `∂L/∂t0` includes the outputs at exactly `t0`: each is `y0` and moves
+    /// with `t0` by `−f(t0, y0)` (one vector-field evaluation if there are
+    /// any).
     ///
     /// # Errors
     ///
@@ -885,6 +891,8 @@ where
         // The end of the step being reversed, recorded with the state of the
         // step reversed before it.
         let mut step_end = last_step_end;
+        // y0, met as the state of the first step (the last one reversed).
+        let mut y0 = end.y;
         let mut reverse = |_k: usize, checkpoint: &CheckpointOf<T, Y, Tm, S, C>| {
             // The accepted attempt of this step went from the recorded state to
             // `step_end` with the recorded solver state (a rejection changes
@@ -910,6 +918,9 @@ where
                 ys_bar: ys_bar.get(first..pending).unwrap_or(&[]),
             };
             pending = first;
+            if start == t0 {
+                y0 = state.y;
+            }
             let (mut g, step_work) = solver.step_vjp(
                 term,
                 start,
@@ -956,18 +967,22 @@ where
             Ok(())
         };
         let checkpoint_stats = checkpoints.reverse(&mut forward, &mut reverse)?;
-        if t0 == t1 {
-            // No step: y(t1) = y0 moves with either end of the empty
-            // interval by the vector field there (a reversed step would
-            // contribute this through its h̄ otherwise).
-            let f = term.vf(t1, &end.y);
-            let y1_bar_f = y_bar.dot(&f);
-            t1_bar += y1_bar_f;
-            t0_bar -= y1_bar_f;
-        }
-        // Outputs at t0 itself are y0.
+        // On an empty interval no step was taken: y(t1) = y0 moves with t1
+        // by f(t1, y0) (a reversed step would contribute this through its h̄
+        // otherwise), and with t0 by −f(t0, y0), as the outputs at t0 do.
+        let empty = t0 == t1;
+        let y1_at_t0_bar = if empty { y_bar } else { Y::zero() };
+        // Outputs at t0 itself are y0: with their save times fixed they are
+        // Φ(ts_m; t0, y0) at ts_m = t0, which moves with t0 by −f(t0, y0).
+        let mut at_t0_bar = y1_at_t0_bar;
         for t_bar in ys_bar.iter().take(pending) {
             y_bar = y_bar.add(t_bar);
+            at_t0_bar = at_t0_bar.add(t_bar);
+        }
+        if empty || pending > 0 {
+            let f0 = term.vf(t0, &y0);
+            t1_bar += y1_at_t0_bar.dot(&f0);
+            t0_bar -= at_t0_bar.dot(&f0);
         }
         Ok(Gradient {
             y0: y_bar,
