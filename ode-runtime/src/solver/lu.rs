@@ -119,11 +119,26 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
     ///     let b = SVector::from([1.0, 1.0]);
     ///     assert!((newton * lu.solve(&b) - b).norm() < 1e-14);
     /// }
-    /// // A singular matrix is refused.
+    /// // A singular matrix is refused, and the storage then holds no factors.
     /// assert!(!lu.factorise_with(|m| *m = SMatrix::zeros()));
+    /// assert_eq!(lu.solve(&SVector::from([1.0, 1.0])), SVector::<f64, 2>::zeros());
+    /// // So is one whose elimination overflows.
+    /// assert!(!lu.factorise_with(|m| *m = SMatrix::<f64, 2, 2>::new(1.0, 1.7e308, 1.0, -1.7e308)));
+    /// assert_eq!(lu.solve(&SVector::from([3.0, 4.0])), SVector::<f64, 2>::zeros());
     /// ```
     pub fn factorise_with(&mut self, fill: impl FnOnce(&mut SMatrix<T, N, N>)) -> bool {
         fill(&mut self.lu);
+        let ok = self.eliminate();
+        if !ok {
+            // Refused factors hold nothing: solves return zero, as before any
+            // factorisation, rather than whatever the elimination left.
+            *self = Self::unfactorised();
+        }
+        ok
+    }
+
+    /// Gaussian elimination with row pivoting of `self.lu` in place.
+    fn eliminate(&mut self) -> bool {
         if !State::is_finite(&self.lu) {
             return false;
         }
