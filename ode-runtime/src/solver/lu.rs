@@ -71,8 +71,11 @@ impl<T: Scalar, const N: usize> StaticLu<T, N> {
     /// assert!(StaticLu::new(&SMatrix::<f64, 2, 2>::new(1.0, f64::NAN, 0.0, 1.0)).is_none());
     /// ```
     pub fn new(a: &SMatrix<T, N, N>) -> Option<Self> {
-        let mut lu = Self::unfactorised();
-        lu.factorise_with(|m| *m = *a).then_some(lu)
+        let mut lu = Self {
+            lu: *a,
+            ..Self::unfactorised()
+        };
+        lu.eliminate().then_some(lu)
     }
 
     /// Storage for factors, holding none yet: every solve returns zero until
